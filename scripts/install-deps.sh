@@ -5,7 +5,7 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config clang-format
   librocksdb-dev libzstd-dev
   libprotobuf-dev protobuf-compiler libgrpc++-dev libgrpc-dev protobuf-compiler-grpc
-  nlohmann-json3-dev libcxxopts-dev libgtest-dev libgmock-dev libbenchmark-dev
+  nlohmann-json3-dev libsimdjson-dev libcxxopts-dev libgtest-dev libgmock-dev libbenchmark-dev
   libcurl4-openssl-dev
 )
 missing=()

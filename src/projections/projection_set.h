@@ -1,0 +1,64 @@
+// ProjectionSet: the projections folded inline with every append, and their rebuild.
+//
+// Checkpoint format, in the meta column family:
+//   key "checkpoint/<projection name>" -> 8 bytes big-endian: sequence of the last folded event
+//   key "version/<projection name>"    -> decimal version of the projection that wrote the state
+// Invariant: a projection's checkpoint is written in the same atomic batch as the effects of the
+// events it covers, whether the batch comes from a live append (Fold) or from a rebuild
+// (CatchUp), so state and checkpoint never disagree and each event is applied exactly once.
+#ifndef RUNLEDGER_PROJECTIONS_PROJECTION_SET_H_
+#define RUNLEDGER_PROJECTIONS_PROJECTION_SET_H_
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "src/log/database.h"
+#include "src/log/event_log.h"
+#include "src/projections/projection.h"
+
+namespace runledger {
+
+class ProjectionSet : public EventLog::Folder {
+ public:
+  explicit ProjectionSet(std::vector<std::unique_ptr<Projection>> projections);
+
+  // The column families the projections need, for Database::Open.
+  std::vector<std::string> Families() const;
+
+  // Binds the set to the database it folds into. Call once, before anything else.
+  void Attach(Database* database) { database_ = database; }
+
+  // EventLog::Folder: applies every projection to `events` and advances their checkpoints.
+  absl::Status Fold(absl::Span<const v1::Event* const> events,
+                    rocksdb::WriteBatchWithIndex* batch) override;
+
+  // Brings every projection to the head of `log`: a projection whose stored version differs
+  // from its code is reset first; then each folds the events after its checkpoint. `progress`
+  // (optional) is called after every chunk with (folded so far, total to fold).
+  absl::Status CatchUp(const EventLog& log,
+                       const std::function<void(uint64_t, uint64_t)>& progress = nullptr);
+
+  // Drops the state of every projection (or of those named) so CatchUp rebuilds it from the log.
+  absl::Status Reset(const std::vector<std::string>& names = {});
+
+  absl::StatusOr<uint64_t> Checkpoint(const Projection& projection) const;
+  const std::vector<std::unique_ptr<Projection>>& projections() const { return projections_; }
+
+ private:
+  absl::StatusOr<int> StoredVersion(const Projection& projection) const;
+  absl::Status ResetOne(const Projection& projection);
+  absl::Status FoldOne(Projection& projection, absl::Span<const v1::Event* const> events,
+                       rocksdb::WriteBatchWithIndex* batch);
+
+  std::vector<std::unique_ptr<Projection>> projections_;
+  Database* database_ = nullptr;
+};
+
+// The built-in projections, in a set ready to attach.
+std::unique_ptr<ProjectionSet> NewCoreProjections();
+
+}  // namespace runledger
+
+#endif  // RUNLEDGER_PROJECTIONS_PROJECTION_SET_H_

@@ -1,0 +1,37 @@
+#include "src/projections/records_projection.h"
+
+#include "src/common/names.h"
+#include "src/common/time_util.h"
+#include "src/projections/entity_index.h"
+
+namespace runledger {
+
+using tekton::results::v1alpha2::Record;
+
+std::vector<std::string> RecordsProjection::IndexKeys(const Record& record) {
+  const int64_t created = TimestampToNanos(record.create_time());
+  const int64_t updated = TimestampToNanos(record.update_time());
+  const RecordName parsed = *ParseRecordName(record.name());
+  std::vector<std::string> keys;
+  for (const std::string& scope : {ScopeAll(), ScopeParent(parsed.parent),
+                                   ScopeResult(parsed.parent, parsed.result)}) {
+    keys.push_back(IndexKey(SortField::kUid, scope, 0, record.uid()));
+    keys.push_back(IndexKey(SortField::kCreateTime, scope, created, record.uid()));
+    keys.push_back(IndexKey(SortField::kUpdateTime, scope, updated, record.uid()));
+  }
+  return keys;
+}
+
+absl::Status RecordsProjection::Apply(const v1::Event& event, FoldState& state) {
+  switch (event.kind()) {
+    case v1::RECORD_CREATED:
+    case v1::RECORD_UPDATED:
+      return FoldEntity(state, event.name(), &event.record(), &IndexKeys);
+    case v1::RECORD_DELETED:
+      return FoldEntity<Record>(state, event.name(), nullptr, &IndexKeys);
+    default:
+      return absl::OkStatus();
+  }
+}
+
+}  // namespace runledger

@@ -1,0 +1,32 @@
+// RecordsProjection: every live Record by name, plus the ordering index ListRecords pages
+// through (key layout in entity_index.h). Scopes: all records, one parent, one result. Sort
+// fields: uid, create_time, update_time.
+//
+// Folds RECORD_CREATED / RECORD_UPDATED (store the event's full state) and RECORD_DELETED
+// (remove it); ignores result events (DeleteResult emits one RECORD_DELETED per record).
+#ifndef RUNLEDGER_PROJECTIONS_RECORDS_PROJECTION_H_
+#define RUNLEDGER_PROJECTIONS_RECORDS_PROJECTION_H_
+
+#include <string>
+#include <vector>
+
+#include "src/projections/projection.h"
+#include "tekton/results/v1alpha2/resources.pb.h"
+
+namespace runledger {
+
+class RecordsProjection : public Projection {
+ public:
+  static constexpr absl::string_view kName = "records";
+
+  absl::string_view name() const override { return kName; }
+  int version() const override { return 1; }
+  absl::Status Apply(const v1::Event& event, FoldState& state) override;
+
+  // The ordering-index keys of `record`.
+  static std::vector<std::string> IndexKeys(const tekton::results::v1alpha2::Record& record);
+};
+
+}  // namespace runledger
+
+#endif  // RUNLEDGER_PROJECTIONS_RECORDS_PROJECTION_H_

@@ -1,0 +1,32 @@
+// ResultsProjection: every live Result by name, plus the ordering index ListResults pages
+// through (key layout in entity_index.h). Scopes: all results, and one parent. Sort fields: uid,
+// create_time, update_time, summary.start_time, summary.end_time.
+//
+// Folds RESULT_CREATED / RESULT_UPDATED (store the event's full state) and RESULT_DELETED
+// (remove it); ignores record events.
+#ifndef RUNLEDGER_PROJECTIONS_RESULTS_PROJECTION_H_
+#define RUNLEDGER_PROJECTIONS_RESULTS_PROJECTION_H_
+
+#include <string>
+#include <vector>
+
+#include "src/projections/projection.h"
+#include "tekton/results/v1alpha2/resources.pb.h"
+
+namespace runledger {
+
+class ResultsProjection : public Projection {
+ public:
+  static constexpr absl::string_view kName = "results";
+
+  absl::string_view name() const override { return kName; }
+  int version() const override { return 1; }
+  absl::Status Apply(const v1::Event& event, FoldState& state) override;
+
+  // The ordering-index keys of `result`.
+  static std::vector<std::string> IndexKeys(const tekton::results::v1alpha2::Result& result);
+};
+
+}  // namespace runledger
+
+#endif  // RUNLEDGER_PROJECTIONS_RESULTS_PROJECTION_H_

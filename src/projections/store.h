@@ -1,0 +1,52 @@
+// Store: one opened data directory: the RocksDB database, the event log, and the core
+// projections folded inline with every append. Opening brings every projection to the head of
+// the log (rebuilding one whose version changed) before anything is served.
+#ifndef RUNLEDGER_PROJECTIONS_STORE_H_
+#define RUNLEDGER_PROJECTIONS_STORE_H_
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "src/log/database.h"
+#include "src/log/event_log.h"
+#include "src/projections/core_reader.h"
+#include "src/projections/projection_set.h"
+
+namespace runledger {
+
+class Store {
+ public:
+  using Progress = std::function<void(uint64_t done, uint64_t total)>;
+
+  static absl::StatusOr<std::unique_ptr<Store>> Open(const std::string& dir,
+                                                     const Progress& progress = nullptr);
+
+  Database& database() { return *database_; }
+  EventLog& log() { return *log_; }
+  ProjectionSet& projections() { return *projections_; }
+  const CoreReader& reader() const { return *reader_; }
+
+  // Drops the named projections (all if empty) and rebuilds them from the log.
+  absl::Status Rebuild(const std::vector<std::string>& names, const Progress& progress = nullptr);
+
+  // A canonical text form of every projection's state and checkpoint: one line per key, in
+  // family then key order, `<family> <key> <value>` with C escapes. Equal states dump equal.
+  absl::Status DumpProjections(std::ostream& out) const;
+  // One line per event: `<sequence> <kind> <name>`.
+  absl::Status DumpLog(std::ostream& out) const;
+
+ private:
+  Store() = default;
+
+  // Declared first so it is destroyed last.
+  std::unique_ptr<Database> database_;
+  std::unique_ptr<ProjectionSet> projections_;
+  std::unique_ptr<EventLog> log_;
+  std::unique_ptr<CoreReader> reader_;
+};
+
+}  // namespace runledger
+
+#endif  // RUNLEDGER_PROJECTIONS_STORE_H_

@@ -1,0 +1,264 @@
+#include "src/query/lister.h"
+
+#include <memory>
+#include <optional>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "src/common/names.h"
+#include "src/common/time_util.h"
+#include "src/projections/entity_index.h"
+#include "src/projections/records_projection.h"
+#include "src/projections/results_projection.h"
+#include "src/query/order_by.h"
+#include "src/query/page_token.h"
+
+namespace runledger {
+namespace {
+
+using tekton::results::lister::Order;
+using tekton::results::lister::PageToken;
+using tekton::results::v1alpha2::Record;
+using tekton::results::v1alpha2::Result;
+
+// What to read: one index scope in one order, from a cursor, up to a page.
+struct Plan {
+  std::string family;
+  std::string scope;
+  OrderBy order;
+  std::optional<PageToken> token;
+  int page_size = kDefaultPageSize;
+  // For "-/results/<r>": only records of results named `result_id`, in any parent.
+  std::string result_id;
+};
+
+int64_t SortNanos(const Result& result, SortField field) {
+  auto nanos_or_missing = [](bool present, const google::protobuf::Timestamp& ts) {
+    return present ? TimestampToNanos(ts) : kMissingTime;
+  };
+  switch (field) {
+    case SortField::kCreateTime:
+      return TimestampToNanos(result.create_time());
+    case SortField::kUpdateTime:
+      return TimestampToNanos(result.update_time());
+    case SortField::kSummaryStartTime:
+      return nanos_or_missing(result.summary().has_start_time(), result.summary().start_time());
+    case SortField::kSummaryEndTime:
+      return nanos_or_missing(result.summary().has_end_time(), result.summary().end_time());
+    case SortField::kUid:
+      return 0;
+  }
+  return 0;
+}
+
+int64_t SortNanos(const Record& record, SortField field) {
+  switch (field) {
+    case SortField::kCreateTime:
+      return TimestampToNanos(record.create_time());
+    case SortField::kUpdateTime:
+      return TimestampToNanos(record.update_time());
+    default:
+      return 0;
+  }
+}
+
+absl::Status InvalidToken(absl::string_view reason) {
+  return absl::InvalidArgumentError(absl::StrCat("invalid page token: ", reason));
+}
+
+// Steps 3-7 of spec/api.md §3.1 for a parent already checked by the caller.
+template <typename Request>
+absl::StatusOr<Plan> PlanList(const Request& request, absl::string_view parent,
+                              const std::vector<OrderableField>& fields) {
+  Plan plan;
+  const absl::string_view token_text = absl::StripAsciiWhitespace(request.page_token());
+  if (!token_text.empty()) {
+    absl::StatusOr<PageToken> token = DecodePageToken(token_text);
+    if (!token.ok()) return token.status();
+    if (token->parent() != parent) {
+      return InvalidToken(absl::StrCat("provided parent (", parent,
+                                       ") differs from the parent used in the previous query (",
+                                       token->parent(), ")"));
+    }
+    plan.token = std::move(*token);
+  }
+  absl::StatusOr<OrderBy> order = ParseOrderBy(request.order_by(), fields);
+  if (!order.ok()) return order.status();
+  plan.order = std::move(*order);
+
+  const absl::string_view filter = absl::StripAsciiWhitespace(request.filter());
+  if (plan.token) {
+    if (!plan.token->has_last_item()) return InvalidToken("last_item: missing required field");
+    if (plan.token->last_item().uid().empty()) {
+      return InvalidToken("last_item.uid: missing required field");
+    }
+    if (plan.token->filter() != filter) {
+      return InvalidToken("the provided filter differs from the filter used in the previous query");
+    }
+    const bool token_ordered = plan.token->last_item().has_order_by();
+    const bool request_ordered = plan.order.field != SortField::kUid;
+    if (request_ordered && !token_ordered) {
+      return InvalidToken("last_item.order_by: missing required field");
+    }
+    if (request_ordered || token_ordered) {
+      const Order& o = plan.token->last_item().order_by();
+      const Order::Direction direction = plan.order.descending ? Order::DESC : Order::ASC;
+      if (!request_ordered || o.field_name() != plan.order.field_name ||
+          o.direction() != direction) {
+        return InvalidToken("the order_by differs from the order used in the previous query");
+      }
+    }
+  }
+  if (!filter.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("filter \"", filter, "\": filters are not supported yet"));
+  }
+  plan.page_size = request.page_size() == 0 ? kDefaultPageSize : request.page_size();
+  if (plan.page_size < kMinPageSize || plan.page_size > kMaxPageSize) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("invalid page size (", request.page_size(),
+                     "): value must be greater than 5 and less than 10000"));
+  }
+  return plan;
+}
+
+// Releases a RocksDB snapshot when the page is done.
+class ScopedSnapshot {
+ public:
+  explicit ScopedSnapshot(rocksdb::DB* db) : db_(db), snapshot_(db->GetSnapshot()) {}
+  ~ScopedSnapshot() { db_->ReleaseSnapshot(snapshot_); }
+  const rocksdb::Snapshot* get() const { return snapshot_; }
+
+ private:
+  rocksdb::DB* db_;
+  const rocksdb::Snapshot* snapshot_;
+};
+
+// The names of up to page_size + 1 entities after the plan's cursor, in the plan's order.
+absl::StatusOr<std::vector<std::string>> ScanIndex(const Database& database, const Plan& plan,
+                                                   const rocksdb::ReadOptions& options) {
+  const std::string prefix = IndexPrefix(plan.order.field, plan.scope);
+  std::unique_ptr<rocksdb::Iterator> it(
+      database.db()->NewIterator(options, database.family(plan.family)));
+  std::string cursor;
+  if (plan.token) {
+    const auto& item = plan.token->last_item();
+    cursor = IndexKey(plan.order.field, plan.scope,
+                      item.has_order_by() ? TimestampToNanos(item.order_by().value()) : 0,
+                      item.uid());
+  }
+  if (!plan.order.descending) {
+    it->Seek(plan.token ? cursor : prefix);
+  } else if (plan.token) {
+    it->SeekForPrev(cursor);
+  } else {
+    std::string end = prefix;
+    end.back() = '\x01';  // just past every key of the scope: names never hold \x01
+    it->SeekForPrev(end);
+  }
+  std::vector<std::string> names;
+  const size_t wanted = static_cast<size_t>(plan.page_size) + 1;
+  while (it->Valid() && it->key().starts_with(prefix) && names.size() < wanted) {
+    const bool at_cursor = plan.token && it->key() == cursor;
+    if (!at_cursor) {
+      absl::string_view name = ToView(it->value());
+      absl::StatusOr<RecordName> parsed;
+      if (plan.result_id.empty() ||
+          ((parsed = ParseRecordName(name)).ok() && parsed->result == plan.result_id)) {
+        names.emplace_back(name);
+      }
+    }
+    if (plan.order.descending) {
+      it->Prev();
+    } else {
+      it->Next();
+    }
+  }
+  if (!it->status().ok()) return FromRocks(it->status());
+  return names;
+}
+
+// Reads the page and fills `items` and the next token.
+template <typename Entity>
+absl::Status ReadPage(const CoreReader& reader, const Plan& plan, absl::string_view parent,
+                      absl::string_view filter, google::protobuf::RepeatedPtrField<Entity>* items,
+                      std::string* next_page_token) {
+  Database& database = *reader.database();
+  ScopedSnapshot snapshot(database.db());
+  rocksdb::ReadOptions options;
+  options.snapshot = snapshot.get();
+  absl::StatusOr<std::vector<std::string>> names = ScanIndex(database, plan, options);
+  if (!names.ok()) return names.status();
+  const bool more = names->size() > static_cast<size_t>(plan.page_size);
+  if (more) names->pop_back();
+  absl::StatusOr<std::vector<Entity>> entities;
+  if constexpr (std::is_same_v<Entity, Record>) {
+    entities = reader.GetRecords(*names, options);
+  } else {
+    entities = reader.GetResults(*names, options);
+  }
+  if (!entities.ok()) return entities.status();
+  for (Entity& e : *entities) *items->Add() = std::move(e);
+  if (!more || items->empty()) return absl::OkStatus();
+
+  PageToken token;
+  token.set_parent(std::string(parent));
+  token.set_filter(std::string(filter));
+  const Entity& last = *items->rbegin();
+  token.mutable_last_item()->set_uid(last.uid());
+  if (plan.order.field != SortField::kUid) {
+    Order* order = token.mutable_last_item()->mutable_order_by();
+    order->set_field_name(plan.order.field_name);
+    *order->mutable_value() = NanosToTimestamp(SortNanos(last, plan.order.field));
+    order->set_direction(plan.order.descending ? Order::DESC : Order::ASC);
+  }
+  *next_page_token = EncodePageToken(token);
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<tekton::results::v1alpha2::ListResultsResponse> Lister::ListResults(
+    const tekton::results::v1alpha2::ListResultsRequest& request) const {
+  const absl::string_view parent = absl::StripAsciiWhitespace(request.parent());
+  if (parent.empty()) return absl::InvalidArgumentError("parent missing");
+  absl::StatusOr<Plan> plan = PlanList(request, parent, ResultOrderFields());
+  if (!plan.ok()) return plan.status();
+  plan->family = std::string(ResultsProjection::kName);
+  plan->scope = parent == kWildcard ? ScopeAll() : ScopeParent(parent);
+
+  tekton::results::v1alpha2::ListResultsResponse response;
+  absl::Status s = ReadPage(*reader_, *plan, parent, absl::StripAsciiWhitespace(request.filter()),
+                            response.mutable_results(), response.mutable_next_page_token());
+  if (!s.ok()) return s;
+  return response;
+}
+
+absl::StatusOr<tekton::results::v1alpha2::ListRecordsResponse> Lister::ListRecords(
+    const tekton::results::v1alpha2::ListRecordsRequest& request) const {
+  const absl::string_view parent = absl::StripAsciiWhitespace(request.parent());
+  if (parent.empty()) return absl::InvalidArgumentError("parent missing");
+  absl::StatusOr<ResultName> scope = ParseResultName(parent);
+  if (!scope.ok()) return scope.status();
+  absl::StatusOr<Plan> plan = PlanList(request, parent, RecordOrderFields());
+  if (!plan.ok()) return plan.status();
+  plan->family = std::string(RecordsProjection::kName);
+  const bool any_parent = scope->parent == kWildcard;
+  const bool any_result = scope->result == kWildcard;
+  if (!any_parent && !any_result) {
+    plan->scope = ScopeResult(scope->parent, scope->result);
+  } else if (!any_parent) {
+    plan->scope = ScopeParent(scope->parent);
+  } else {
+    plan->scope = ScopeAll();
+    if (!any_result) plan->result_id = scope->result;
+  }
+
+  tekton::results::v1alpha2::ListRecordsResponse response;
+  absl::Status s = ReadPage(*reader_, *plan, parent, absl::StripAsciiWhitespace(request.filter()),
+                            response.mutable_records(), response.mutable_next_page_token());
+  if (!s.ok()) return s;
+  return response;
+}
+
+}  // namespace runledger

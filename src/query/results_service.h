@@ -1,0 +1,62 @@
+// ResultsService: the tekton.results.v1alpha2.Results gRPC service (callback API). Reads run on
+// gRPC's threads; writes, which wait for a durable group commit, run on a pool of their own so
+// that many can wait at once and share one fsync.
+#ifndef RUNLEDGER_QUERY_RESULTS_SERVICE_H_
+#define RUNLEDGER_QUERY_RESULTS_SERVICE_H_
+
+#include "src/common/thread_pool.h"
+#include "src/ingest/ingestor.h"
+#include "src/projections/core_reader.h"
+#include "src/query/lister.h"
+#include "tekton/results/v1alpha2/api.grpc.pb.h"
+
+namespace runledger {
+
+grpc::Status ToGrpcStatus(const absl::Status& status);
+
+class ResultsService final : public tekton::results::v1alpha2::Results::CallbackService {
+ public:
+  ResultsService(Ingestor* ingestor, const CoreReader* reader, ThreadPool* write_pool)
+      : ingestor_(ingestor), reader_(reader), lister_(reader), write_pool_(write_pool) {}
+
+  grpc::ServerUnaryReactor* CreateResult(grpc::CallbackServerContext* context,
+                                         const tekton::results::v1alpha2::CreateResultRequest* request,
+                                         tekton::results::v1alpha2::Result* response) override;
+  grpc::ServerUnaryReactor* UpdateResult(grpc::CallbackServerContext* context,
+                                         const tekton::results::v1alpha2::UpdateResultRequest* request,
+                                         tekton::results::v1alpha2::Result* response) override;
+  grpc::ServerUnaryReactor* GetResult(grpc::CallbackServerContext* context,
+                                      const tekton::results::v1alpha2::GetResultRequest* request,
+                                      tekton::results::v1alpha2::Result* response) override;
+  grpc::ServerUnaryReactor* DeleteResult(grpc::CallbackServerContext* context,
+                                         const tekton::results::v1alpha2::DeleteResultRequest* request,
+                                         google::protobuf::Empty* response) override;
+  grpc::ServerUnaryReactor* ListResults(grpc::CallbackServerContext* context,
+                                        const tekton::results::v1alpha2::ListResultsRequest* request,
+                                        tekton::results::v1alpha2::ListResultsResponse* response) override;
+  grpc::ServerUnaryReactor* CreateRecord(grpc::CallbackServerContext* context,
+                                         const tekton::results::v1alpha2::CreateRecordRequest* request,
+                                         tekton::results::v1alpha2::Record* response) override;
+  grpc::ServerUnaryReactor* UpdateRecord(grpc::CallbackServerContext* context,
+                                         const tekton::results::v1alpha2::UpdateRecordRequest* request,
+                                         tekton::results::v1alpha2::Record* response) override;
+  grpc::ServerUnaryReactor* GetRecord(grpc::CallbackServerContext* context,
+                                      const tekton::results::v1alpha2::GetRecordRequest* request,
+                                      tekton::results::v1alpha2::Record* response) override;
+  grpc::ServerUnaryReactor* ListRecords(grpc::CallbackServerContext* context,
+                                        const tekton::results::v1alpha2::ListRecordsRequest* request,
+                                        tekton::results::v1alpha2::ListRecordsResponse* response) override;
+  grpc::ServerUnaryReactor* DeleteRecord(grpc::CallbackServerContext* context,
+                                         const tekton::results::v1alpha2::DeleteRecordRequest* request,
+                                         google::protobuf::Empty* response) override;
+
+ private:
+  Ingestor* const ingestor_;
+  const CoreReader* const reader_;
+  const Lister lister_;
+  ThreadPool* const write_pool_;
+};
+
+}  // namespace runledger
+
+#endif  // RUNLEDGER_QUERY_RESULTS_SERVICE_H_

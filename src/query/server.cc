@@ -1,0 +1,64 @@
+#include "src/query/server.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+#include "grpcpp/ext/proto_server_reflection_plugin.h"
+#include "grpcpp/health_check_service_interface.h"
+#include "grpcpp/security/server_credentials.h"
+#include "grpcpp/server_builder.h"
+
+namespace runledger {
+namespace {
+
+constexpr absl::string_view kResultsServiceName = "tekton.results.v1alpha2.Results";
+
+std::string HostOf(absl::string_view listen) {
+  size_t colon = listen.rfind(':');
+  return std::string(colon == absl::string_view::npos ? listen : listen.substr(0, colon));
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
+  std::unique_ptr<Server> server(new Server());
+  absl::StatusOr<std::unique_ptr<Store>> store = Store::Open(options.data_dir);
+  if (!store.ok()) return store.status();
+  server->store_ = std::move(*store);
+  server->ingestor_ = std::make_unique<Ingestor>(&server->store_->log(), &server->store_->reader());
+  server->write_pool_ = std::make_unique<ThreadPool>(options.write_threads);
+  server->results_service_ = std::make_unique<ResultsService>(
+      server->ingestor_.get(), &server->store_->reader(), server->write_pool_.get());
+
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort(options.listen, grpc::InsecureServerCredentials(), &port);
+  builder.SetMaxReceiveMessageSize(options.max_receive_message_bytes);
+  builder.SetMaxSendMessageSize(100 << 20);
+  builder.RegisterService(server->results_service_.get());
+  server->grpc_server_ = builder.BuildAndStart();
+  if (server->grpc_server_ == nullptr || port == 0) {
+    return absl::UnavailableError(absl::StrCat("cannot listen on ", options.listen));
+  }
+  server->address_ = absl::StrCat(HostOf(options.listen), ":", port);
+  grpc::HealthCheckServiceInterface* health = server->grpc_server_->GetHealthCheckService();
+  health->SetServingStatus(std::string(kResultsServiceName), true);
+  return server;
+}
+
+void Server::Shutdown(absl::Duration grace) {
+  if (grpc_server_ == nullptr) return;
+  grpc_server_->GetHealthCheckService()->Shutdown();
+  grpc_server_->Shutdown(absl::ToChronoTime(absl::Now() + grace));
+  grpc_server_->Wait();
+  grpc_server_.reset();
+  write_pool_.reset();  // every write already finished: its RPC could not complete otherwise
+  results_service_.reset();
+  ingestor_.reset();
+  store_.reset();
+}
+
+Server::~Server() { Shutdown(absl::Seconds(5)); }
+
+}  // namespace runledger
