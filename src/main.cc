@@ -3,6 +3,7 @@
 //   runledger serve   [--data-dir DIR] [--listen HOST:PORT] ...   run the server
 //   runledger replay  [--data-dir DIR] [--projection NAME]...     rebuild projections from the log
 //   runledger dump    [--data-dir DIR] [--log]                    print projections (or the log)
+//   runledger compact [--data-dir DIR]                            compact the store fully
 #include <csignal>
 #include <iostream>
 #include <pthread.h>
@@ -140,12 +141,28 @@ int Dump(int argc, char** argv) {
   return s.ok() ? 0 : Fail(s);
 }
 
+int Compact(int argc, char** argv) {
+  cxxopts::Options options("runledger compact",
+                           "Compact every column family fully (server must be stopped).");
+  options.add_options()("data-dir", "Directory of the store.",
+                        cxxopts::value<std::string>()->default_value(kDefaultDataDir));
+  cxxopts::ParseResult args;
+  int exit_code = 0;
+  if (!Parse(options, argc, argv, &args, &exit_code)) return exit_code;
+
+  absl::StatusOr<std::unique_ptr<Store>> store = Store::Open(args["data-dir"].as<std::string>());
+  if (!store.ok()) return Fail(store.status());
+  absl::Status s = (*store)->database().CompactAll();
+  return s.ok() ? 0 : Fail(s);
+}
+
 int Usage(std::ostream& out, int code) {
   out << "usage: runledger <command> [flags]\n\n"
          "commands:\n"
          "  serve    run the server (gRPC tekton.results.v1alpha2.Results, health, reflection)\n"
          "  replay   rebuild projections from the event log, offline\n"
-         "  dump     print the projections or the log, offline\n\n"
+         "  dump     print the projections or the log, offline\n"
+         "  compact  compact the store fully, offline\n\n"
          "`runledger <command> --help` explains each command's flags.\n";
   return code;
 }
@@ -161,6 +178,7 @@ int main(int argc, char** argv) {
   if (command == "serve") return Serve(argc - 1, argv + 1);
   if (command == "replay") return Replay(argc - 1, argv + 1);
   if (command == "dump") return Dump(argc - 1, argv + 1);
+  if (command == "compact") return Compact(argc - 1, argv + 1);
   std::cerr << "runledger: unknown command \"" << command << "\"\n";
   return Usage(std::cerr, 2);
 }

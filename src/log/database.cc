@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "rocksdb/filter_policy.h"
 #include "rocksdb/table.h"
+#include "rocksdb/write_buffer_manager.h"
 
 namespace runledger {
 
@@ -56,6 +57,9 @@ absl::StatusOr<std::unique_ptr<Database>> Database::Open(
   db_options.max_background_jobs = 2;
   db_options.bytes_per_sync = 1 << 20;
   db_options.max_total_wal_size = 256 << 20;
+  // One memtable budget for every column family, so memory stays bounded however many exist.
+  db_options.write_buffer_manager =
+      std::make_shared<rocksdb::WriteBufferManager>(options.memtable_bytes);
 
   std::unique_ptr<Database> database(new Database());
   database->cache_ = rocksdb::NewLRUCache(options.block_cache_bytes);
@@ -97,6 +101,16 @@ absl::Status Database::ResetFamily(absl::string_view name) {
   s = db_->CreateColumnFamily(FamilyOptions(name), std::string(name), &handle);
   if (!s.ok()) return FromRocks(s);
   families_[std::string(name)] = handle;
+  return absl::OkStatus();
+}
+
+absl::Status Database::CompactAll() {
+  rocksdb::CompactRangeOptions options;
+  options.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForceOptimized;
+  for (auto& [name, handle] : families_) {
+    absl::Status s = FromRocks(db_->CompactRange(options, handle, nullptr, nullptr));
+    if (!s.ok()) return s;
+  }
   return absl::OkStatus();
 }
 

@@ -41,6 +41,7 @@ class Database {
  public:
   struct Options {
     size_t block_cache_bytes = 128 << 20;
+    size_t memtable_bytes = 128 << 20;
   };
 
   // Opens (creating if needed) the database in `dir` with the log's column families and
@@ -59,6 +60,8 @@ class Database {
   rocksdb::ColumnFamilyHandle* family(absl::string_view name) const;
   // Drops column family `name` with all its data and creates it again empty.
   absl::Status ResetFamily(absl::string_view name);
+  // Compacts every column family down to its last level.
+  absl::Status CompactAll();
   // Names of every open column family, in name order.
   std::vector<std::string> FamilyNames() const;
 
