@@ -1,0 +1,661 @@
+// runledger-bench: a load generator for servers of the Tekton Results API
+// (tekton.results.v1alpha2.Results over gRPC), such as RunLedger or upstream Tekton Results. It
+// uses only that public API, so the same run can compare implementations.
+//
+// The ingest phase writes data the way the Tekton Results watcher does: per PipelineRun one
+// CreateResult, a CreateRecord for the running PipelineRun and one per finished TaskRun, then
+// one UpdateRecord (with the create's etag) that finishes the PipelineRun. The read phase times
+// GetRecord on random known records, first pages of ListRecords under several parents and
+// orders, and paging through one namespace. Results go to stdout as a table followed by one
+// JSON line; any failed RPC is counted, the first few are printed, and the exit code is 1.
+//
+//   runledger-bench --target 127.0.0.1:50051 --records 200000 --streams 16
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <exception>
+#include <iterator>
+#include <memory>
+#include <optional>
+#include <random>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "absl/random/random.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/string_view.h"
+#include "bench/templates.h"
+#include "cxxopts.hpp"
+#include "grpcpp/grpcpp.h"
+#include "nlohmann/json.hpp"
+#include "tekton/results/v1alpha2/api.grpc.pb.h"
+
+namespace runledger::bench {
+namespace {
+
+namespace v1alpha2 = tekton::results::v1alpha2;
+using v1alpha2::Results;
+using Clock = std::chrono::steady_clock;
+
+constexpr auto kCallDeadline = std::chrono::seconds(10);
+constexpr auto kConnectDeadline = std::chrono::seconds(10);
+constexpr int kStreamsPerChannel = 4;
+constexpr int kListPageSize = 50;
+constexpr int kDiscoverPageSize = 500;
+// The read phase of --phase read samples at most this many record names from the server.
+constexpr size_t kDiscoverLimit = 50000;
+// Stops paging through a namespace at this many pages, should a server never end a listing.
+constexpr int kMaxPages = 100000;
+constexpr int kPrintedErrors = 5;
+constexpr int kSampledDocs = 100;
+
+enum class Phase { kAll, kIngest, kRead };
+
+struct Config {
+  std::string target;
+  int64_t records;
+  int streams;
+  int taskruns_per_result;
+  int parents;
+  int64_t reads;
+  int64_t list_pages;
+  Phase phase;
+  uint64_t seed;
+  std::string token;
+};
+
+// --- Flags. ---
+
+cxxopts::Options MakeOptions() {
+  cxxopts::Options options("runledger-bench",
+                           "Load generator for Tekton Results API (v1alpha2) servers.");
+  cxxopts::OptionAdder add = options.add_options();
+  add("target", "Server address, HOST:PORT",
+      cxxopts::value<std::string>()->default_value("127.0.0.1:50051"));
+  add("records", "Record writes to make (CreateRecord and UpdateRecord calls)",
+      cxxopts::value<int64_t>()->default_value("200000"));
+  add("streams", "Concurrent client threads, each making blocking calls",
+      cxxopts::value<int>()->default_value("16"));
+  add("taskruns-per-result", "TaskRun records per Result (besides its PipelineRun record)",
+      cxxopts::value<int>()->default_value("4"));
+  add("parents", "Distinct parents (namespaces) to spread Results over",
+      cxxopts::value<int>()->default_value("10"));
+  add("reads", "GetRecord calls in the read phase",
+      cxxopts::value<int64_t>()->default_value("100000"));
+  add("list-pages", "ListRecords first-page calls in the read phase, split over 9 cases",
+      cxxopts::value<int64_t>()->default_value("2000"));
+  add("phase", "all, ingest, or read (read discovers existing records via ListRecords)",
+      cxxopts::value<std::string>()->default_value("all"));
+  add("seed", "Seed for generated data and read choices; 0 picks one at random",
+      cxxopts::value<uint64_t>()->default_value("0"));
+  add("token", "Bearer token sent as 'authorization' metadata (servers with auth enabled)",
+      cxxopts::value<std::string>()->default_value(""));
+  add("h,help", "Print this help");
+  return options;
+}
+
+std::optional<Phase> ParsePhase(absl::string_view name) {
+  if (name == "all") return Phase::kAll;
+  if (name == "ingest") return Phase::kIngest;
+  if (name == "read") return Phase::kRead;
+  return std::nullopt;
+}
+
+// The first problem with the flag values, or "" if there is none.
+std::string CheckConfig(const Config& c) {
+  if (c.records < 1) return "--records must be at least 1";
+  if (c.streams < 1) return "--streams must be at least 1";
+  if (c.taskruns_per_result < 0 || c.taskruns_per_result > 100) {
+    return "--taskruns-per-result must be in 0..100";
+  }
+  if (c.parents < 1) return "--parents must be at least 1";
+  if (c.reads < 0 || c.list_pages < 0) return "--reads and --list-pages must not be negative";
+  return "";
+}
+
+// Parses the command line. On --help prints usage and exits 0; on bad flags prints the problem
+// and returns nullopt.
+std::optional<Config> ParseFlags(int argc, char** argv) {
+  cxxopts::Options options = MakeOptions();
+  Config config;
+  try {
+    cxxopts::ParseResult flags = options.parse(argc, argv);
+    if (flags.count("help")) {
+      std::fputs(options.help().c_str(), stdout);
+      std::exit(0);
+    }
+    std::optional<Phase> phase = ParsePhase(flags["phase"].as<std::string>());
+    if (!phase) {
+      absl::FPrintF(stderr, "runledger-bench: --phase must be all, ingest or read\n");
+      return std::nullopt;
+    }
+    config = Config{flags["target"].as<std::string>(), flags["records"].as<int64_t>(),
+                    flags["streams"].as<int>(),        flags["taskruns-per-result"].as<int>(),
+                    flags["parents"].as<int>(),        flags["reads"].as<int64_t>(),
+                    flags["list-pages"].as<int64_t>(), *phase,
+                    flags["seed"].as<uint64_t>(),      flags["token"].as<std::string>()};
+  } catch (const cxxopts::exceptions::exception& e) {
+    absl::FPrintF(stderr, "runledger-bench: %s (see --help)\n", e.what());
+    return std::nullopt;
+  }
+  if (std::string problem = CheckConfig(config); !problem.empty()) {
+    absl::FPrintF(stderr, "runledger-bench: %s\n", problem);
+    return std::nullopt;
+  }
+  if (config.seed == 0) config.seed = uint64_t{std::random_device()()} + 1;
+  return config;
+}
+
+// --- Calls and their measurements. ---
+
+absl::string_view CodeName(grpc::StatusCode code) {
+  static constexpr absl::string_view kNames[] = {"OK",
+                                                 "CANCELLED",
+                                                 "UNKNOWN",
+                                                 "INVALID_ARGUMENT",
+                                                 "DEADLINE_EXCEEDED",
+                                                 "NOT_FOUND",
+                                                 "ALREADY_EXISTS",
+                                                 "PERMISSION_DENIED",
+                                                 "RESOURCE_EXHAUSTED",
+                                                 "FAILED_PRECONDITION",
+                                                 "ABORTED",
+                                                 "OUT_OF_RANGE",
+                                                 "UNIMPLEMENTED",
+                                                 "INTERNAL",
+                                                 "UNAVAILABLE",
+                                                 "DATA_LOSS",
+                                                 "UNAUTHENTICATED"};
+  size_t index = static_cast<size_t>(code);
+  return index < sizeof(kNames) / sizeof(kNames[0]) ? kNames[index] : "?";
+}
+
+// Counts failed calls across threads and prints the first few as they happen.
+class ErrorLog {
+ public:
+  void Report(absl::string_view method, const grpc::Status& status) {
+    if (count_.fetch_add(1) >= kPrintedErrors) return;
+    absl::FPrintF(stderr, "error: %s: %s (%d): %s\n", method, CodeName(status.error_code()),
+                  static_cast<int>(status.error_code()), status.error_message());
+  }
+  int64_t count() const { return count_.load(); }
+
+ private:
+  std::atomic<int64_t> count_{0};
+};
+
+// Latencies of the successful calls of one kind (microseconds), and how many failed.
+struct Samples {
+  std::vector<int64_t> micros;
+  int64_t errors = 0;
+
+  void Merge(const Samples& other) {
+    micros.insert(micros.end(), other.micros.begin(), other.micros.end());
+    errors += other.errors;
+  }
+  int64_t calls() const { return static_cast<int64_t>(micros.size()) + errors; }
+  // Nearest-rank percentile, q in (0, 1], in milliseconds; `micros` must be sorted.
+  double Ms(double q) const {
+    if (micros.empty()) return 0;
+    size_t rank = static_cast<size_t>(std::ceil(q * static_cast<double>(micros.size())));
+    return static_cast<double>(micros[std::max<size_t>(rank, 1) - 1]) / 1000.0;
+  }
+};
+
+Samples MergeSorted(const std::vector<Samples>& parts) {
+  Samples all;
+  for (const Samples& part : parts) all.Merge(part);
+  std::sort(all.micros.begin(), all.micros.end());
+  return all;
+}
+
+template <typename Request, typename Response>
+using Method = grpc::Status (Results::Stub::*)(grpc::ClientContext*, const Request&, Response*);
+
+// One stream: a stub on a shared connection, used by one thread at a time.
+class Client {
+ public:
+  Client(const std::shared_ptr<grpc::Channel>& channel, const std::string& token, ErrorLog* errors)
+      : stub_(Results::NewStub(channel)),
+        authorization_(token.empty() ? "" : absl::StrCat("Bearer ", token)),
+        errors_(errors) {}
+
+  // Makes one blocking call with a deadline and records its latency or its failure.
+  template <typename Request, typename Response>
+  bool Call(absl::string_view name, Method<Request, Response> method, const Request& request,
+            Response* response, Samples* samples) {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + kCallDeadline);
+    if (!authorization_.empty()) context.AddMetadata("authorization", authorization_);
+    Clock::time_point start = Clock::now();
+    grpc::Status status = (stub_.get()->*method)(&context, request, response);
+    if (!status.ok()) {
+      ++samples->errors;
+      errors_->Report(name, status);
+      return false;
+    }
+    samples->micros.push_back(
+        std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start).count());
+    return true;
+  }
+
+ private:
+  std::unique_ptr<Results::Stub> stub_;
+  std::string authorization_;
+  ErrorLog* errors_;
+};
+
+// One client per stream, kStreamsPerChannel streams per HTTP/2 connection. Distinct channel
+// args and a local subchannel pool keep the connections separate. Empty if a connection fails.
+std::vector<Client> Connect(const Config& config, ErrorLog* errors) {
+  std::vector<std::shared_ptr<grpc::Channel>> channels;
+  for (int i = 0; i * kStreamsPerChannel < config.streams; ++i) {
+    grpc::ChannelArguments args;
+    args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+    args.SetInt("runledger_bench.connection", i);
+    args.SetMaxReceiveMessageSize(-1);
+    channels.push_back(
+        grpc::CreateCustomChannel(config.target, grpc::InsecureChannelCredentials(), args));
+    if (!channels.back()->WaitForConnected(std::chrono::system_clock::now() + kConnectDeadline)) {
+      absl::FPrintF(stderr, "runledger-bench: cannot connect to %s\n", config.target);
+      return {};
+    }
+  }
+  std::vector<Client> clients;
+  for (int i = 0; i < config.streams; ++i) {
+    clients.emplace_back(channels[i / kStreamsPerChannel], config.token, errors);
+  }
+  return clients;
+}
+
+// Runs fn(thread_index) on `threads` threads; returns the wall time in seconds.
+template <typename Fn>
+double RunParallel(int threads, Fn fn) {
+  Clock::time_point start = Clock::now();
+  std::vector<std::thread> pool;
+  for (int t = 0; t < threads; ++t) pool.emplace_back(fn, t);
+  for (std::thread& thread : pool) thread.join();
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+// --- Report. ---
+
+struct Row {
+  std::string phase;
+  std::string operation;
+  Samples samples;  // sorted
+  double rate;      // successful operations per second of wall time
+};
+
+// Rounds to `decimals` places, so the JSON summary prints short numbers.
+double Round(double value, int decimals) {
+  const double scale = std::pow(10.0, decimals);
+  return std::round(value * scale) / scale;
+}
+
+struct Report {
+  std::vector<Row> rows;
+  nlohmann::ordered_json summary = {{"ingest_records_per_s", nullptr},
+                                    {"ingest_p50_ms", nullptr},
+                                    {"ingest_p99_ms", nullptr},
+                                    {"get_ops_per_s", nullptr},
+                                    {"get_p50_ms", nullptr},
+                                    {"get_p99_ms", nullptr},
+                                    {"list_first_page_p99_ms", nlohmann::ordered_json::object()},
+                                    {"list_pages_per_s", nullptr},
+                                    {"errors", 0}};
+
+  const Row& Add(std::string phase, std::string operation, Samples samples, double seconds) {
+    double rate = seconds > 0 ? static_cast<double>(samples.micros.size()) / seconds : 0;
+    rows.push_back({std::move(phase), std::move(operation), std::move(samples), rate});
+    return rows.back();
+  }
+
+  void Print() const {
+    absl::PrintF("\n%-7s %-46s %8s %6s %10s %8s %8s %8s %8s %8s\n", "phase", "operation", "calls",
+                 "errors", "ops/s", "p50 ms", "p90 ms", "p99 ms", "p99.9 ms", "max ms");
+    for (const Row& r : rows) {
+      const Samples& s = r.samples;
+      absl::PrintF("%-7s %-46s %8d %6d %10.1f %8.2f %8.2f %8.2f %8.2f %8.2f\n", r.phase,
+                   r.operation, s.calls(), s.errors, r.rate, s.Ms(0.5), s.Ms(0.9), s.Ms(0.99),
+                   s.Ms(0.999), s.Ms(1));
+    }
+    absl::PrintF("\n%s\n", summary.dump());
+  }
+};
+
+// --- Data the read phase addresses. ---
+
+struct Corpus {
+  std::vector<std::string> records;
+  std::vector<std::string> results;
+  std::vector<std::string> namespaces;
+
+  void Merge(const Corpus& other) {
+    records.insert(records.end(), other.records.begin(), other.records.end());
+    results.insert(results.end(), other.results.begin(), other.results.end());
+  }
+  // Derives the namespaces from the Result names.
+  void IndexNamespaces() {
+    for (const std::string& result : results) {
+      namespaces.push_back(result.substr(0, result.find('/')));
+    }
+    std::sort(namespaces.begin(), namespaces.end());
+    namespaces.erase(std::unique(namespaces.begin(), namespaces.end()), namespaces.end());
+  }
+};
+
+// --- Ingest phase. ---
+
+// Renders sample documents once: proves the templates produce valid JSON and reports sizes.
+bool CheckDocuments(const RecordFactory& factory) {
+  size_t pipelineruns = 0, taskruns = 0, taskrun_count = 0;
+  for (int i = 0; i < kSampledDocs; ++i) {
+    ResultDocs docs = factory.Make(i);
+    bool valid = nlohmann::json::accept(docs.pipelinerun_running) &&
+                 nlohmann::json::accept(docs.pipelinerun_final);
+    pipelineruns += docs.pipelinerun_final.size();
+    for (const TaskRunDoc& tr : docs.taskruns) {
+      valid = valid && nlohmann::json::accept(tr.json);
+      taskruns += tr.json.size();
+      ++taskrun_count;
+    }
+    if (!valid) {
+      absl::FPrintF(stderr, "runledger-bench: generated invalid JSON for index %d\n", i);
+      return false;
+    }
+  }
+  absl::PrintF("record data: PipelineRun %.1f KB, TaskRun %.1f KB on average\n",
+               pipelineruns / 1024.0 / kSampledDocs,
+               taskrun_count ? taskruns / 1024.0 / taskrun_count : 0.0);
+  return true;
+}
+
+struct IngestSamples {
+  Samples create_result;
+  Samples create_record;
+  Samples update_record;
+};
+
+bool CreateRecord(Client& client, const std::string& result_name, const std::string& id,
+                  absl::string_view type, std::string json, Samples* samples,
+                  v1alpha2::Record* created) {
+  v1alpha2::CreateRecordRequest request;
+  request.set_parent(result_name);
+  v1alpha2::Record* record = request.mutable_record();
+  record->set_name(absl::StrCat(result_name, "/records/", id));
+  record->mutable_data()->set_type(std::string(type));
+  record->mutable_data()->set_value(std::move(json));
+  return client.Call("CreateRecord", &Results::Stub::CreateRecord, request, created, samples);
+}
+
+// Writes one Result as the watcher would; adds what it created to `corpus`.
+void WriteResult(Client& client, ResultDocs docs, IngestSamples* samples, Corpus* corpus) {
+  const std::string result_name = absl::StrCat(docs.ns, "/results/", docs.pipelinerun_uid);
+  v1alpha2::CreateResultRequest create_result;
+  create_result.set_parent(docs.ns);
+  create_result.mutable_result()->set_name(result_name);
+  v1alpha2::Result result;
+  if (!client.Call("CreateResult", &Results::Stub::CreateResult, create_result, &result,
+                   &samples->create_result)) {
+    return;
+  }
+  corpus->results.push_back(result_name);
+  v1alpha2::Record pipelinerun;
+  if (!CreateRecord(client, result_name, docs.pipelinerun_uid, kPipelineRunType,
+                    std::move(docs.pipelinerun_running), &samples->create_record, &pipelinerun)) {
+    return;
+  }
+  corpus->records.push_back(pipelinerun.name());
+  for (TaskRunDoc& taskrun : docs.taskruns) {
+    v1alpha2::Record created;
+    if (CreateRecord(client, result_name, taskrun.uid, kTaskRunType, std::move(taskrun.json),
+                     &samples->create_record, &created)) {
+      corpus->records.push_back(created.name());
+    }
+  }
+  v1alpha2::UpdateRecordRequest update;
+  update.set_etag(pipelinerun.etag());
+  update.mutable_record()->set_name(pipelinerun.name());
+  update.mutable_record()->mutable_data()->set_type(std::string(kPipelineRunType));
+  update.mutable_record()->mutable_data()->set_value(std::move(docs.pipelinerun_final));
+  v1alpha2::Record updated;
+  client.Call("UpdateRecord", &Results::Stub::UpdateRecord, update, &updated,
+              &samples->update_record);
+}
+
+// Writes --records records; nullopt if the record templates are broken.
+std::optional<Corpus> Ingest(const Config& config, std::vector<Client>& clients, Report* report) {
+  RecordFactory factory(config.parents, config.taskruns_per_result, config.seed);
+  if (!CheckDocuments(factory)) return std::nullopt;
+  const int64_t writes_per_result = config.taskruns_per_result + 2;
+  const int64_t results = (config.records + writes_per_result - 1) / writes_per_result;
+  absl::PrintF("ingest: %d Results x %d record writes over %d streams\n", results,
+               writes_per_result, config.streams);
+  std::vector<IngestSamples> samples(config.streams);
+  std::vector<Corpus> corpora(config.streams);
+  std::atomic<int64_t> next{0};
+  double seconds = RunParallel(config.streams, [&](int t) {
+    for (int64_t i = next++; i < results; i = next++) {
+      WriteResult(clients[t], factory.Make(i), &samples[t], &corpora[t]);
+    }
+  });
+  std::vector<Samples> creates, results_samples, updates;
+  Corpus corpus;
+  for (int t = 0; t < config.streams; ++t) {
+    results_samples.push_back(samples[t].create_result);
+    creates.push_back(samples[t].create_record);
+    updates.push_back(samples[t].update_record);
+    corpus.Merge(corpora[t]);
+  }
+  report->Add("ingest", "CreateResult", MergeSorted(results_samples), seconds);
+  report->Add("ingest", "CreateRecord", MergeSorted(creates), seconds);
+  report->Add("ingest", "UpdateRecord", MergeSorted(updates), seconds);
+  creates.insert(creates.end(), updates.begin(), updates.end());
+  const Row& writes = report->Add("ingest", "record writes (CreateRecord + UpdateRecord)",
+                                  MergeSorted(creates), seconds);
+  report->summary["ingest_records_per_s"] = Round(writes.rate, 1);
+  report->summary["ingest_p50_ms"] = Round(writes.samples.Ms(0.5), 3);
+  report->summary["ingest_p99_ms"] = Round(writes.samples.Ms(0.99), 3);
+  corpus.IndexNamespaces();
+  return corpus;
+}
+
+// --- Read phase. ---
+
+// Learns existing record names for --phase read by paging through all records.
+Corpus Discover(Client& client, Report* report) {
+  Corpus corpus;
+  Samples samples;
+  v1alpha2::ListRecordsRequest request;
+  request.set_parent("-/results/-");
+  request.set_page_size(kDiscoverPageSize);
+  Clock::time_point start = Clock::now();
+  do {
+    v1alpha2::ListRecordsResponse response;
+    if (!client.Call("ListRecords", &Results::Stub::ListRecords, request, &response, &samples)) {
+      break;
+    }
+    for (const v1alpha2::Record& record : response.records()) {
+      corpus.records.push_back(record.name());
+      corpus.results.push_back(record.name().substr(0, record.name().find("/records/")));
+    }
+    request.set_page_token(response.next_page_token());
+  } while (!request.page_token().empty() && corpus.records.size() < kDiscoverLimit);
+  double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  std::sort(samples.micros.begin(), samples.micros.end());
+  report->Add("find", absl::StrCat("ListRecords -/results/- page_size ", kDiscoverPageSize),
+              std::move(samples), seconds);
+  std::sort(corpus.results.begin(), corpus.results.end());
+  corpus.results.erase(std::unique(corpus.results.begin(), corpus.results.end()),
+                       corpus.results.end());
+  corpus.IndexNamespaces();
+  absl::PrintF("read: found %d records in %d Results\n", corpus.records.size(),
+               corpus.results.size());
+  return corpus;
+}
+
+void ReadRecords(const Config& config, const Corpus& corpus, std::vector<Client>& clients,
+                 Report* report) {
+  std::vector<Samples> samples(config.streams);
+  std::atomic<int64_t> next{0};
+  double seconds = RunParallel(config.streams, [&](int t) {
+    std::mt19937_64 rng(config.seed + t);
+    v1alpha2::GetRecordRequest request;
+    v1alpha2::Record record;
+    for (int64_t i = next++; i < config.reads; i = next++) {
+      request.set_name(corpus.records[absl::Uniform<size_t>(rng, 0, corpus.records.size())]);
+      clients[t].Call("GetRecord", &Results::Stub::GetRecord, request, &record, &samples[t]);
+    }
+  });
+  const Row& row = report->Add("read", "GetRecord", MergeSorted(samples), seconds);
+  report->summary["get_ops_per_s"] = Round(row.rate, 1);
+  report->summary["get_p50_ms"] = Round(row.samples.Ms(0.5), 3);
+  report->summary["get_p99_ms"] = Round(row.samples.Ms(0.99), 3);
+}
+
+enum class ParentKind { kNamespace, kAll, kResult };
+
+struct ParentCase {
+  ParentKind kind;
+  absl::string_view label;  // in the table
+  absl::string_view key;    // in the JSON summary
+};
+
+constexpr ParentCase kParentCases[] = {{ParentKind::kNamespace, "<ns>/results/-", "ns"},
+                                       {ParentKind::kAll, "-/results/-", "all"},
+                                       {ParentKind::kResult, "<ns>/results/<id>", "result"}};
+
+struct OrderCase {
+  absl::string_view order_by;
+  absl::string_view key;
+};
+
+constexpr OrderCase kOrderCases[] = {{"", "default"},
+                                     {"create_time desc", "create_time_desc"},
+                                     {"update_time asc", "update_time_asc"}};
+
+// A random parent of the kind: a known namespace, all namespaces, or a known Result.
+std::string PickParent(ParentKind kind, const Corpus& corpus, std::mt19937_64& rng) {
+  switch (kind) {
+    case ParentKind::kNamespace:
+      return absl::StrCat(
+          corpus.namespaces[absl::Uniform<size_t>(rng, 0, corpus.namespaces.size())], "/results/-");
+    case ParentKind::kAll:
+      return "-/results/-";
+    case ParentKind::kResult:
+      break;
+  }
+  return corpus.results[absl::Uniform<size_t>(rng, 0, corpus.results.size())];
+}
+
+// `calls` first pages (page_size 50) of ListRecords for one parent kind and order.
+void ListFirstPages(const Config& config, const Corpus& corpus, std::vector<Client>& clients,
+                    const ParentCase& parent, const OrderCase& order, int64_t calls,
+                    Report* report) {
+  std::vector<Samples> samples(config.streams);
+  std::atomic<int64_t> next{0};
+  double seconds = RunParallel(config.streams, [&](int t) {
+    std::mt19937_64 rng(config.seed + t);
+    v1alpha2::ListRecordsRequest request;
+    request.set_page_size(kListPageSize);
+    request.set_order_by(std::string(order.order_by));
+    v1alpha2::ListRecordsResponse response;
+    for (int64_t i = next++; i < calls; i = next++) {
+      request.set_parent(PickParent(parent.kind, corpus, rng));
+      clients[t].Call("ListRecords", &Results::Stub::ListRecords, request, &response, &samples[t]);
+    }
+  });
+  std::string label = absl::StrCat("ListRecords ", parent.label, " ",
+                                   order.order_by.empty() ? "(default)" : order.order_by);
+  const Row& row = report->Add("list", std::move(label), MergeSorted(samples), seconds);
+  report->summary["list_first_page_p99_ms"][absl::StrCat(parent.key, ":", order.key)] =
+      Round(row.samples.Ms(0.99), 3);
+}
+
+// Pages through every record of one namespace, one page after another.
+void PageNamespace(const Corpus& corpus, Client& client, Report* report) {
+  Samples samples;
+  v1alpha2::ListRecordsRequest request;
+  request.set_parent(absl::StrCat(corpus.namespaces[0], "/results/-"));
+  request.set_page_size(kListPageSize);
+  int64_t records = 0;
+  Clock::time_point start = Clock::now();
+  for (int page = 0; page < kMaxPages; ++page) {
+    v1alpha2::ListRecordsResponse response;
+    if (!client.Call("ListRecords", &Results::Stub::ListRecords, request, &response, &samples)) {
+      break;
+    }
+    records += response.records_size();
+    if (response.next_page_token().empty()) break;
+    request.set_page_token(response.next_page_token());
+  }
+  double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  std::sort(samples.micros.begin(), samples.micros.end());
+  absl::PrintF("page: %s: %d pages, %d records\n", request.parent(), samples.calls(), records);
+  const Row& row =
+      report->Add("page", "ListRecords <ns>/results/- every page", std::move(samples), seconds);
+  report->summary["list_pages_per_s"] = Round(row.rate, 1);
+}
+
+// Returns false if there is nothing to read.
+bool Read(const Config& config, const Corpus& corpus, std::vector<Client>& clients,
+          Report* report) {
+  if (corpus.records.empty()) {
+    absl::FPrintF(stderr, "runledger-bench: no records to read\n");
+    return false;
+  }
+  if (config.reads > 0) ReadRecords(config, corpus, clients, report);
+  if (config.list_pages > 0) {
+    const int64_t calls = std::max<int64_t>(
+        1,
+        config.list_pages / static_cast<int64_t>(std::size(kParentCases) * std::size(kOrderCases)));
+    for (const ParentCase& parent : kParentCases) {
+      for (const OrderCase& order : kOrderCases) {
+        ListFirstPages(config, corpus, clients, parent, order, calls, report);
+      }
+    }
+    PageNamespace(corpus, clients[0], report);
+  }
+  return true;
+}
+
+int Main(int argc, char** argv) {
+  std::optional<Config> config = ParseFlags(argc, argv);
+  if (!config) return 2;
+  absl::PrintF("runledger-bench: target %s, %d streams, seed %d\n", config->target, config->streams,
+               config->seed);
+  ErrorLog errors;
+  std::vector<Client> clients = Connect(*config, &errors);
+  if (clients.empty()) return 1;
+  Report report;
+  std::optional<Corpus> corpus = config->phase == Phase::kRead ? Discover(clients[0], &report)
+                                                               : Ingest(*config, clients, &report);
+  if (!corpus) return 1;
+  bool read_ok = config->phase == Phase::kIngest || Read(*config, *corpus, clients, &report);
+  report.summary["errors"] = errors.count();
+  report.Print();
+  if (errors.count() > 0) {
+    absl::FPrintF(stderr, "runledger-bench: %d calls failed\n", errors.count());
+    return 1;
+  }
+  return read_ok ? 0 : 1;
+}
+
+}  // namespace
+}  // namespace runledger::bench
+
+int main(int argc, char** argv) {
+  try {
+    return runledger::bench::Main(argc, argv);
+  } catch (const std::exception& e) {
+    absl::FPrintF(stderr, "runledger-bench: %s\n", e.what());
+    return 1;
+  }
+}
