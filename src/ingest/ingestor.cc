@@ -1,9 +1,10 @@
 #include "src/ingest/ingestor.h"
 
 #include <algorithm>
+#include <memory>
 
-#include "absl/hash/hash.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
 #include "src/common/names.h"
 #include "src/common/time_util.h"
 #include "src/common/uuid.h"
@@ -12,8 +13,45 @@
 namespace runledger {
 namespace {
 
-using tekton::results::v1alpha2::Record;
-using tekton::results::v1alpha2::Result;
+namespace api = tekton::results::v1alpha2;
+using google::protobuf::Empty;
+
+// A write's decision, run by the log's commit thread, and the delivery of its outcome.
+template <typename T>
+class WriteProposal : public EventLog::Proposal {
+ public:
+  using Decide = std::function<absl::StatusOr<T>(const CoreReader&, EventLog::ProposalContext&)>;
+
+  WriteProposal(const CoreReader* reader, Decide decide, Ingestor::Done<T> done)
+      : reader_(reader), decide_(std::move(decide)), done_(std::move(done)) {}
+
+  absl::Status Propose(EventLog::ProposalContext& context) override {
+    outcome_ = decide_(reader_->Through(&context.pending()), context);
+    return outcome_.status();
+  }
+  void Done(const absl::Status& status) override {
+    done_(status.ok() ? std::move(outcome_) : absl::StatusOr<T>(status));
+  }
+
+ private:
+  const CoreReader* reader_;
+  Decide decide_;
+  Ingestor::Done<T> done_;
+  absl::StatusOr<T> outcome_;
+};
+
+// Runs an asynchronous write and waits for its outcome.
+template <typename T>
+absl::StatusOr<T> Await(const std::function<void(Ingestor::Done<T>)>& start) {
+  absl::StatusOr<T> outcome;
+  absl::Notification finished;
+  start([&](absl::StatusOr<T> result) {
+    outcome = std::move(result);
+    finished.Notify();
+  });
+  finished.WaitForNotification();
+  return outcome;
+}
 
 v1::Event NewEvent(v1::EventKind kind, absl::string_view name, absl::string_view source,
                    int64_t now) {
@@ -22,6 +60,20 @@ v1::Event NewEvent(v1::EventKind kind, absl::string_view name, absl::string_view
   event.set_source(std::string(source));
   event.set_kind(kind);
   event.set_name(std::string(name));
+  return event;
+}
+
+v1::Event ResultEvent(v1::EventKind kind, const api::Result& result, absl::string_view source,
+                      int64_t now) {
+  v1::Event event = NewEvent(kind, result.name(), source, now);
+  *event.mutable_result() = result;
+  return event;
+}
+
+v1::Event RecordEvent(v1::EventKind kind, const api::Record& record, absl::string_view source,
+                      int64_t now) {
+  v1::Event event = NewEvent(kind, record.name(), source, now);
+  *event.mutable_record() = record;
   return event;
 }
 
@@ -43,10 +95,9 @@ void StampCreated(Entity* entity, int64_t now) {
   entity->set_id(uid);
   *entity->mutable_create_time() = NanosToTimestamp(now);
   *entity->mutable_created_time() = entity->create_time();
-  entity->set_etag(Etag(uid, now));
-  // Set last: the update times are what a later update compares against.
   *entity->mutable_update_time() = entity->create_time();
   *entity->mutable_updated_time() = entity->create_time();
+  entity->set_etag(Etag(uid, now));
 }
 
 template <typename Entity>
@@ -68,181 +119,220 @@ absl::Status ParentMismatch(absl::string_view requested, absl::string_view expec
                    "\", name implies \"", expected, "\""));
 }
 
+// The stored entity, or NotFound.
+template <typename Entity>
+absl::StatusOr<Entity> Existing(absl::StatusOr<std::optional<Entity>> stored,
+                                absl::string_view what, absl::string_view name) {
+  if (!stored.ok()) return stored.status();
+  if (!stored->has_value()) return absl::NotFoundError(absl::StrCat("failed to find ", what, ": ", name));
+  return std::move(**stored);
+}
+
+// OK if nothing is stored under the name, AlreadyExists otherwise.
+template <typename Entity>
+absl::Status Absent(absl::StatusOr<std::optional<Entity>> stored, absl::string_view what,
+                    absl::string_view name) {
+  if (!stored.ok()) return stored.status();
+  if (stored->has_value()) return absl::AlreadyExistsError(absl::StrCat(what, " ", name, " already exists"));
+  return absl::OkStatus();
+}
+
 }  // namespace
 
-absl::Mutex& Ingestor::LockFor(absl::string_view result_name) {
-  return locks_[absl::HashOf(result_name) % locks_.size()];
+template <typename T>
+void Ingestor::Submit(Decide<T> decide, Done<T> done) {
+  log_->Submit(std::make_unique<WriteProposal<T>>(reader_, std::move(decide), std::move(done)));
 }
 
-absl::StatusOr<Result> Ingestor::CreateResult(
-    const tekton::results::v1alpha2::CreateResultRequest& request, absl::string_view source) {
-  const Result& input = request.result();
+void Ingestor::CreateResult(const api::CreateResultRequest& request, std::string source,
+                            Done<api::Result> done) {
+  const api::Result& input = request.result();
   absl::StatusOr<ResultName> name = ParseResultName(input.name());
-  if (!name.ok()) return name.status();
-  if (request.parent() != name->parent) return ParentMismatch(request.parent(), name->parent);
-
-  const int64_t now = NowNanos();
-  Result result;
-  result.set_name(input.name());
-  *result.mutable_annotations() = input.annotations();
+  if (!name.ok()) return done(name.status());
+  if (request.parent() != name->parent) return done(ParentMismatch(request.parent(), name->parent));
   if (input.has_summary()) {
     absl::Status valid = ValidateSummary(input.summary());
-    if (!valid.ok()) return valid;
-    *result.mutable_summary() = input.summary();
+    if (!valid.ok()) return done(valid);
   }
-  StampCreated(&result, now);
-
-  absl::MutexLock lock(&LockFor(result.name()));
-  absl::StatusOr<std::optional<Result>> existing = reader_->GetResult(result.name());
-  if (!existing.ok()) return existing.status();
-  if (existing->has_value()) {
-    return absl::AlreadyExistsError(absl::StrCat("result ", result.name(), " already exists"));
-  }
-  std::vector<v1::Event> events = {NewEvent(v1::RESULT_CREATED, result.name(), source, now)};
-  *events[0].mutable_result() = result;
-  absl::Status appended = log_->Append(&events);
-  if (!appended.ok()) return appended;
-  return result;
+  Submit<api::Result>(
+      [&input, source = std::move(source)](const CoreReader& head,
+                                           EventLog::ProposalContext& context)
+          -> absl::StatusOr<api::Result> {
+        absl::Status absent = Absent(head.GetResult(input.name()), "result", input.name());
+        if (!absent.ok()) return absent;
+        const int64_t now = NowNanos();
+        api::Result result;
+        result.set_name(input.name());
+        *result.mutable_annotations() = input.annotations();
+        if (input.has_summary()) *result.mutable_summary() = input.summary();
+        StampCreated(&result, now);
+        context.Append(ResultEvent(v1::RESULT_CREATED, result, source, now));
+        return result;
+      },
+      std::move(done));
 }
 
-absl::StatusOr<Result> Ingestor::UpdateResult(
-    const tekton::results::v1alpha2::UpdateResultRequest& request, absl::string_view source) {
+void Ingestor::UpdateResult(const api::UpdateResultRequest& request, std::string source,
+                            Done<api::Result> done) {
   absl::StatusOr<ResultName> name = ParseResultName(request.name());
-  if (!name.ok()) return name.status();
-
-  absl::MutexLock lock(&LockFor(request.name()));
-  absl::StatusOr<std::optional<Result>> stored = reader_->GetResult(request.name());
-  if (!stored.ok()) return stored.status();
-  if (!stored->has_value()) {
-    return absl::NotFoundError(absl::StrCat("failed to find a result: ", request.name()));
-  }
-  Result result = std::move(**stored);
-  absl::Status etag = CheckEtag(request.etag(), result.etag());
-  if (!etag.ok()) return etag;
-
-  // Replacement: annotations and summary come verbatim from the request, even when empty.
-  *result.mutable_annotations() = request.result().annotations();
-  result.clear_summary();
-  if (request.result().has_summary()) {
-    absl::Status valid = ValidateSummary(request.result().summary());
-    if (!valid.ok()) return valid;
-    *result.mutable_summary() = request.result().summary();
-  }
-  const int64_t now = NextUpdateNanos(result.update_time());
-  StampUpdated(&result, now);
-
-  std::vector<v1::Event> events = {NewEvent(v1::RESULT_UPDATED, result.name(), source, now)};
-  *events[0].mutable_result() = result;
-  absl::Status appended = log_->Append(&events);
-  if (!appended.ok()) return appended;
-  return result;
+  if (!name.ok()) return done(name.status());
+  Submit<api::Result>(
+      [&request, source = std::move(source)](const CoreReader& head,
+                                             EventLog::ProposalContext& context)
+          -> absl::StatusOr<api::Result> {
+        absl::StatusOr<api::Result> result =
+            Existing(head.GetResult(request.name()), "a result", request.name());
+        if (!result.ok()) return result.status();
+        absl::Status etag = CheckEtag(request.etag(), result->etag());
+        if (!etag.ok()) return etag;
+        // Replacement: annotations and summary come verbatim from the request, even if empty.
+        *result->mutable_annotations() = request.result().annotations();
+        result->clear_summary();
+        if (request.result().has_summary()) {
+          absl::Status valid = ValidateSummary(request.result().summary());
+          if (!valid.ok()) return valid;
+          *result->mutable_summary() = request.result().summary();
+        }
+        const int64_t now = NextUpdateNanos(result->update_time());
+        StampUpdated(&*result, now);
+        context.Append(ResultEvent(v1::RESULT_UPDATED, *result, source, now));
+        return result;
+      },
+      std::move(done));
 }
 
-absl::Status Ingestor::DeleteResult(const tekton::results::v1alpha2::DeleteResultRequest& request,
-                                    absl::string_view source) {
+void Ingestor::DeleteResult(const api::DeleteResultRequest& request, std::string source,
+                            Done<Empty> done) {
   absl::StatusOr<ResultName> name = ParseResultName(request.name());
-  if (!name.ok()) return name.status();
-
-  absl::MutexLock lock(&LockFor(request.name()));
-  absl::StatusOr<std::optional<Result>> stored = reader_->GetResult(request.name());
-  if (!stored.ok()) return stored.status();
-  if (!stored->has_value()) {
-    return absl::NotFoundError(absl::StrCat("failed to find a result: ", request.name()));
-  }
-  absl::StatusOr<std::vector<std::string>> records =
-      reader_->RecordNamesOf(name->parent, name->result);
-  if (!records.ok()) return records.status();
-
-  const int64_t now = NowNanos();
-  std::vector<v1::Event> events;
-  for (const std::string& record : *records) {
-    events.push_back(NewEvent(v1::RECORD_DELETED, record, source, now));
-  }
-  events.push_back(NewEvent(v1::RESULT_DELETED, request.name(), source, now));
-  return log_->Append(&events);
+  if (!name.ok()) return done(name.status());
+  Submit<Empty>(
+      [&request, name = *std::move(name), source = std::move(source)](
+          const CoreReader& head, EventLog::ProposalContext& context) -> absl::StatusOr<Empty> {
+        absl::StatusOr<api::Result> result =
+            Existing(head.GetResult(request.name()), "a result", request.name());
+        if (!result.ok()) return result.status();
+        absl::StatusOr<std::vector<std::string>> records =
+            head.RecordNamesOf(name.parent, name.result);
+        if (!records.ok()) return records.status();
+        const int64_t now = NowNanos();
+        for (const std::string& record : *records) {
+          context.Append(NewEvent(v1::RECORD_DELETED, record, source, now));
+        }
+        context.Append(NewEvent(v1::RESULT_DELETED, request.name(), source, now));
+        return Empty();
+      },
+      std::move(done));
 }
 
-absl::StatusOr<Record> Ingestor::CreateRecord(
-    const tekton::results::v1alpha2::CreateRecordRequest& request, absl::string_view source) {
-  const Record& input = request.record();
+void Ingestor::CreateRecord(const api::CreateRecordRequest& request, std::string source,
+                            Done<api::Record> done) {
+  const api::Record& input = request.record();
   absl::StatusOr<RecordName> name = ParseRecordName(input.name());
-  if (!name.ok()) return name.status();
-  const std::string result_name = FormatResultName(name->parent, name->result);
-  if (request.parent() != result_name) return ParentMismatch(request.parent(), result_name);
-
-  absl::MutexLock lock(&LockFor(result_name));
-  absl::StatusOr<std::optional<Result>> result = reader_->GetResult(result_name);
-  if (!result.ok()) return result.status();
-  if (!result->has_value()) {
-    return absl::NotFoundError(absl::StrCat("failed to find result ", result_name));
-  }
-
-  const int64_t now = NowNanos();
-  Record record;
-  record.set_name(input.name());
-  if (input.has_data()) *record.mutable_data() = input.data();
-  StampCreated(&record, now);
-  absl::Status valid = ValidateRecordData(record);
-  if (!valid.ok()) return valid;
-
-  absl::StatusOr<std::optional<Record>> existing = reader_->GetRecord(record.name());
-  if (!existing.ok()) return existing.status();
-  if (existing->has_value()) {
-    return absl::AlreadyExistsError(absl::StrCat("record ", record.name(), " already exists"));
-  }
-  std::vector<v1::Event> events = {NewEvent(v1::RECORD_CREATED, record.name(), source, now)};
-  *events[0].mutable_record() = record;
-  absl::Status appended = log_->Append(&events);
-  if (!appended.ok()) return appended;
-  return record;
+  if (!name.ok()) return done(name.status());
+  std::string result_name = FormatResultName(name->parent, name->result);
+  if (request.parent() != result_name) return done(ParentMismatch(request.parent(), result_name));
+  Submit<api::Record>(
+      [&input, result_name = std::move(result_name), source = std::move(source)](
+          const CoreReader& head, EventLog::ProposalContext& context) -> absl::StatusOr<api::Record> {
+        absl::StatusOr<api::Result> result =
+            Existing(head.GetResult(result_name), "result", result_name);
+        if (!result.ok()) return result.status();
+        const int64_t now = NowNanos();
+        api::Record record;
+        record.set_name(input.name());
+        if (input.has_data()) *record.mutable_data() = input.data();
+        StampCreated(&record, now);
+        absl::Status valid = ValidateRecordData(record);
+        if (!valid.ok()) return valid;
+        absl::Status absent = Absent(head.GetRecord(record.name()), "record", record.name());
+        if (!absent.ok()) return absent;
+        context.Append(RecordEvent(v1::RECORD_CREATED, record, source, now));
+        return record;
+      },
+      std::move(done));
 }
 
-absl::StatusOr<Record> Ingestor::UpdateRecord(
-    const tekton::results::v1alpha2::UpdateRecordRequest& request, absl::string_view source) {
+void Ingestor::UpdateRecord(const api::UpdateRecordRequest& request, std::string source,
+                            Done<api::Record> done) {
   absl::StatusOr<RecordName> name = ParseRecordName(request.record().name());
-  if (!name.ok()) return name.status();
-
-  // Only the client-owned fields take part in the merge; update_mask is ignored, as upstream.
-  Record input;
-  if (request.record().has_data()) *input.mutable_data() = request.record().data();
-
-  absl::MutexLock lock(&LockFor(FormatResultName(name->parent, name->result)));
-  absl::StatusOr<std::optional<Record>> stored = reader_->GetRecord(request.record().name());
-  if (!stored.ok()) return stored.status();
-  if (!stored->has_value()) {
-    return absl::NotFoundError(absl::StrCat("failed to find record ", request.record().name()));
-  }
-  Record record = std::move(**stored);
-  absl::Status etag = CheckEtag(request.etag(), record.etag());
-  if (!etag.ok()) return etag;
-
-  // Protobuf merge: only non-empty fields of the input overwrite.
-  record.MergeFrom(input);
-  const int64_t now = NextUpdateNanos(record.update_time());
-  StampUpdated(&record, now);
-  absl::Status valid = ValidateRecordData(record);
-  if (!valid.ok()) return valid;
-
-  std::vector<v1::Event> events = {NewEvent(v1::RECORD_UPDATED, record.name(), source, now)};
-  *events[0].mutable_record() = record;
-  absl::Status appended = log_->Append(&events);
-  if (!appended.ok()) return appended;
-  return record;
+  if (!name.ok()) return done(name.status());
+  Submit<api::Record>(
+      [&request, source = std::move(source)](const CoreReader& head,
+                                             EventLog::ProposalContext& context)
+          -> absl::StatusOr<api::Record> {
+        const std::string& name = request.record().name();
+        absl::StatusOr<api::Record> record = Existing(head.GetRecord(name), "record", name);
+        if (!record.ok()) return record.status();
+        absl::Status etag = CheckEtag(request.etag(), record->etag());
+        if (!etag.ok()) return etag;
+        // Protobuf merge of the client-owned fields: only non-empty ones overwrite. Server-set
+        // fields in the request are ignored, and so is update_mask, as upstream does.
+        if (request.record().has_data()) record->mutable_data()->MergeFrom(request.record().data());
+        const int64_t now = NextUpdateNanos(record->update_time());
+        StampUpdated(&*record, now);
+        absl::Status valid = ValidateRecordData(*record);
+        if (!valid.ok()) return valid;
+        context.Append(RecordEvent(v1::RECORD_UPDATED, *record, source, now));
+        return record;
+      },
+      std::move(done));
 }
 
-absl::Status Ingestor::DeleteRecord(const tekton::results::v1alpha2::DeleteRecordRequest& request,
-                                    absl::string_view source) {
+void Ingestor::DeleteRecord(const api::DeleteRecordRequest& request, std::string source,
+                            Done<Empty> done) {
   absl::StatusOr<RecordName> name = ParseRecordName(request.name());
-  if (!name.ok()) return name.status();
+  if (!name.ok()) return done(name.status());
+  Submit<Empty>(
+      [&request, source = std::move(source)](const CoreReader& head,
+                                             EventLog::ProposalContext& context)
+          -> absl::StatusOr<Empty> {
+        absl::StatusOr<api::Record> record =
+            Existing(head.GetRecord(request.name()), "record", request.name());
+        if (!record.ok()) return record.status();
+        context.Append(NewEvent(v1::RECORD_DELETED, request.name(), source, NowNanos()));
+        return Empty();
+      },
+      std::move(done));
+}
 
-  absl::MutexLock lock(&LockFor(FormatResultName(name->parent, name->result)));
-  absl::StatusOr<std::optional<Record>> stored = reader_->GetRecord(request.name());
-  if (!stored.ok()) return stored.status();
-  if (!stored->has_value()) {
-    return absl::NotFoundError(absl::StrCat("failed to find record ", request.name()));
-  }
-  std::vector<v1::Event> events = {NewEvent(v1::RECORD_DELETED, request.name(), source, NowNanos())};
-  return log_->Append(&events);
+// The waiting forms: each starts the asynchronous write and waits for its outcome.
+
+absl::StatusOr<api::Result> Ingestor::CreateResult(const api::CreateResultRequest& request,
+                                                   absl::string_view source) {
+  return Await<api::Result>(
+      [&](Done<api::Result> done) { CreateResult(request, std::string(source), std::move(done)); });
+}
+
+absl::StatusOr<api::Result> Ingestor::UpdateResult(const api::UpdateResultRequest& request,
+                                                   absl::string_view source) {
+  return Await<api::Result>(
+      [&](Done<api::Result> done) { UpdateResult(request, std::string(source), std::move(done)); });
+}
+
+absl::Status Ingestor::DeleteResult(const api::DeleteResultRequest& request,
+                                    absl::string_view source) {
+  return Await<Empty>([&](Done<Empty> done) {
+           DeleteResult(request, std::string(source), std::move(done));
+         }).status();
+}
+
+absl::StatusOr<api::Record> Ingestor::CreateRecord(const api::CreateRecordRequest& request,
+                                                   absl::string_view source) {
+  return Await<api::Record>(
+      [&](Done<api::Record> done) { CreateRecord(request, std::string(source), std::move(done)); });
+}
+
+absl::StatusOr<api::Record> Ingestor::UpdateRecord(const api::UpdateRecordRequest& request,
+                                                   absl::string_view source) {
+  return Await<api::Record>(
+      [&](Done<api::Record> done) { UpdateRecord(request, std::string(source), std::move(done)); });
+}
+
+absl::Status Ingestor::DeleteRecord(const api::DeleteRecordRequest& request,
+                                    absl::string_view source) {
+  return Await<Empty>([&](Done<Empty> done) {
+           DeleteRecord(request, std::string(source), std::move(done));
+         }).status();
 }
 
 }  // namespace runledger

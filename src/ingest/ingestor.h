@@ -1,21 +1,23 @@
 // Ingestor: turns each write request into validated events and appends them to the log.
 //
-// Checks run in upstream's order with upstream's codes (spec/api.md §2.3). Existence and etag
-// checks read the latest state (the core projections, which advance in the same batch as the
-// log), under a lock held until the event is durable. The lock is per Result and covers its
-// Records, so two concurrent updates with the same etag cannot both succeed, and a Record can
-// never be created under a Result being deleted.
+// Checks run in upstream's order with upstream's codes (spec/api.md §2.3). Checks that need no
+// state (name grammar, parent match, summary and JSON well-formedness) run on the caller's
+// thread; existence and etag checks run on the log's commit thread against the state at the
+// head of the log (EventLog::Proposal), one request at a time. So two concurrent updates with
+// the same etag cannot both succeed, and a Record can never be created under a Result being
+// deleted. Where a stateless check comes later in upstream's order (record data is checked after
+// NotFound and the etag), its outcome is computed early and reported at that later point.
 //
 // One request is one event, except DeleteResult: it appends RECORD_DELETED for each of the
 // Result's records, then RESULT_DELETED, all in one atomic append.
 #ifndef RUNLEDGER_INGEST_INGESTOR_H_
 #define RUNLEDGER_INGEST_INGESTOR_H_
 
-#include <array>
+#include <functional>
 #include <string>
 
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
+#include "google/protobuf/empty.pb.h"
 #include "src/log/event_log.h"
 #include "src/projections/core_reader.h"
 #include "tekton/results/v1alpha2/api.pb.h"
@@ -24,16 +26,35 @@ namespace runledger {
 
 class Ingestor {
  public:
+  // Receives the outcome of a write exactly once. It may run on the log's commit thread, so it
+  // must not block.
+  template <typename T>
+  using Done = std::function<void(absl::StatusOr<T>)>;
+
   Ingestor(EventLog* log, const CoreReader* reader) : log_(log), reader_(reader) {}
 
-  // `source` identifies the caller in the event ("api:<peer>", "watcher:<id>").
+  // Asynchronous writes. `request` must stay alive until `done` has run. `source` identifies
+  // the caller in the event ("api:<peer>", "watcher:<id>").
+  void CreateResult(const tekton::results::v1alpha2::CreateResultRequest& request,
+                    std::string source, Done<tekton::results::v1alpha2::Result> done);
+  void UpdateResult(const tekton::results::v1alpha2::UpdateResultRequest& request,
+                    std::string source, Done<tekton::results::v1alpha2::Result> done);
+  void DeleteResult(const tekton::results::v1alpha2::DeleteResultRequest& request,
+                    std::string source, Done<google::protobuf::Empty> done);
+  void CreateRecord(const tekton::results::v1alpha2::CreateRecordRequest& request,
+                    std::string source, Done<tekton::results::v1alpha2::Record> done);
+  void UpdateRecord(const tekton::results::v1alpha2::UpdateRecordRequest& request,
+                    std::string source, Done<tekton::results::v1alpha2::Record> done);
+  void DeleteRecord(const tekton::results::v1alpha2::DeleteRecordRequest& request,
+                    std::string source, Done<google::protobuf::Empty> done);
+
+  // The same writes, waiting for their outcome.
   absl::StatusOr<tekton::results::v1alpha2::Result> CreateResult(
       const tekton::results::v1alpha2::CreateResultRequest& request, absl::string_view source);
   absl::StatusOr<tekton::results::v1alpha2::Result> UpdateResult(
       const tekton::results::v1alpha2::UpdateResultRequest& request, absl::string_view source);
   absl::Status DeleteResult(const tekton::results::v1alpha2::DeleteResultRequest& request,
                             absl::string_view source);
-
   absl::StatusOr<tekton::results::v1alpha2::Record> CreateRecord(
       const tekton::results::v1alpha2::CreateRecordRequest& request, absl::string_view source);
   absl::StatusOr<tekton::results::v1alpha2::Record> UpdateRecord(
@@ -42,12 +63,17 @@ class Ingestor {
                             absl::string_view source);
 
  private:
-  // The lock serializing writes to Result `result_name` and its records.
-  absl::Mutex& LockFor(absl::string_view result_name);
+  // Decides a write's events against the state at the head of the log; runs on the commit
+  // thread.
+  template <typename T>
+  using Decide = std::function<absl::StatusOr<T>(const CoreReader& head,
+                                                 EventLog::ProposalContext& context)>;
+
+  template <typename T>
+  void Submit(Decide<T> decide, Done<T> done);
 
   EventLog* const log_;
   const CoreReader* const reader_;
-  std::array<absl::Mutex, 1024> locks_;
 };
 
 }  // namespace runledger

@@ -1,5 +1,6 @@
 #include "src/ingest/validation.h"
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "simdjson.h"
 #include "src/common/names.h"
@@ -14,8 +15,11 @@ absl::Status ValidateType(absl::string_view type) {
 }
 
 absl::Status ValidateJson(const std::string& value) {
-  // Upstream's (Go encoding/json) message for an empty document, which clients may match on.
-  if (value.empty()) return absl::InvalidArgumentError("unexpected end of JSON input");
+  // Upstream's (Go encoding/json) message for a document with no value, which clients may
+  // match on.
+  if (absl::StripAsciiWhitespace(value).empty()) {
+    return absl::InvalidArgumentError("unexpected end of JSON input");
+  }
   thread_local simdjson::dom::parser parser;
   simdjson::error_code error = parser.parse(value).error();
   if (error == simdjson::SUCCESS) return absl::OkStatus();

@@ -30,11 +30,19 @@ rocksdb::ColumnFamilyOptions Database::FamilyOptions(absl::string_view name) con
 
   rocksdb::ColumnFamilyOptions cf;
   cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
-  cf.compression = rocksdb::kZSTD;
-  cf.bottommost_compression = rocksdb::kZSTD;
-  cf.compression_opts.level = 3;
-  cf.bottommost_compression_opts.level = 6;
-  cf.bottommost_compression_opts.enabled = true;
+  if (name == kLogFamily) {
+    // Sequence keys only ever append, so SST files move down the levels without being rewritten:
+    // each event is compressed exactly once, at flush, and that once should be ZSTD.
+    cf.compression = rocksdb::kZSTD;
+    cf.compression_opts.level = 3;
+  } else {
+    // Index and state keys arrive in random order and get rewritten by compaction: cheap LZ4
+    // on the way down, ZSTD where the data comes to rest.
+    cf.compression = rocksdb::kLZ4Compression;
+    cf.bottommost_compression = rocksdb::kZSTD;
+    cf.bottommost_compression_opts.level = 3;
+    cf.bottommost_compression_opts.enabled = true;
+  }
   cf.write_buffer_size = 64 << 20;
   cf.level_compaction_dynamic_level_bytes = true;
   return cf;

@@ -1,27 +1,55 @@
 #include "src/log/event_log.h"
 
-#include <memory>
-
 #include "absl/base/internal/endian.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
 #include "src/common/proto_util.h"
 
 namespace runledger {
 namespace {
 
-// A group is capped so that one leader's batch stays bounded in memory and latency.
-constexpr size_t kMaxGroupEvents = 2048;
+// A group is capped so that its batch stays bounded in memory and latency.
+constexpr size_t kMaxGroupProposals = 1024;
+
+// Appends a fixed list of events; what Append waits on.
+class EventsProposal : public EventLog::Proposal {
+ public:
+  EventsProposal(std::vector<v1::Event>* events, absl::Status* status,
+                 absl::Notification* done)
+      : events_(events), status_(status), done_(done) {}
+
+  absl::Status Propose(EventLog::ProposalContext& context) override {
+    for (v1::Event& event : *events_) event.set_sequence(context.Append(event));
+    return absl::OkStatus();
+  }
+  void Done(const absl::Status& status) override {
+    *status_ = status;
+    done_->Notify();
+  }
+
+ private:
+  std::vector<v1::Event>* events_;
+  absl::Status* status_;
+  absl::Notification* done_;
+};
 
 }  // namespace
 
-struct EventLog::Writer {
-  std::vector<v1::Event>* events;
-  absl::Status status;
-  bool done = false;
-  absl::CondVar cv;
-};
+uint64_t EventLog::ProposalContext::Append(v1::Event event) {
+  event.set_sequence(next_sequence_++);
+  events_.push_back(std::move(event));
+  return events_.back().sequence();
+}
 
 EventLog::EventLog(Database* database, Folder* folder) : database_(database), folder_(folder) {}
+
+EventLog::~EventLog() {
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;
+  }
+  if (commit_thread_.joinable()) commit_thread_.join();
+}
 
 std::string EventLog::LogKey(uint64_t sequence) {
   std::string key(8, '\0');
@@ -44,9 +72,13 @@ absl::Status EventLog::Open() {
   std::unique_ptr<rocksdb::Iterator> it(
       database_->db()->NewIterator(rocksdb::ReadOptions(), database_->family(kLogFamily)));
   it->SeekToLast();
-  absl::MutexLock lock(&mu_);
-  last_sequence_ = it->Valid() ? DecodeLogKey(ToView(it->key())) : 0;
-  return FromRocks(it->status());
+  if (!it->status().ok()) return FromRocks(it->status());
+  {
+    absl::MutexLock lock(&mu_);
+    last_sequence_ = it->Valid() ? DecodeLogKey(ToView(it->key())) : 0;
+  }
+  commit_thread_ = std::thread([this] { CommitLoop(); });
+  return absl::OkStatus();
 }
 
 uint64_t EventLog::LastSequence() const {
@@ -54,67 +86,91 @@ uint64_t EventLog::LastSequence() const {
   return last_sequence_;
 }
 
+void EventLog::Submit(std::unique_ptr<Proposal> proposal) {
+  absl::MutexLock lock(&mu_);
+  queue_.push_back(std::move(proposal));
+}
+
 absl::Status EventLog::Append(std::vector<v1::Event>* events) {
   if (events->empty()) return absl::OkStatus();
-  Writer self;
-  self.events = events;
-
-  absl::MutexLock lock(&mu_);
-  writers_.push_back(&self);
-  while (!self.done && writers_.front() != &self) self.cv.Wait(&mu_);
-  if (self.done) return self.status;
-
-  // This writer leads: take it and the writers queued behind it as one group.
-  std::vector<Writer*> group;
-  size_t group_events = 0;
-  for (Writer* w : writers_) {
-    if (!group.empty() && group_events + w->events->size() > kMaxGroupEvents) break;
-    group.push_back(w);
-    group_events += w->events->size();
-  }
-  const uint64_t first_sequence = last_sequence_ + 1;
-
-  // Writers stay queued while the leader works unlocked, so no other leader can start.
-  mu_.Unlock();
-  absl::Status status = WriteGroup(group, first_sequence);
-  mu_.Lock();
-
-  if (status.ok()) last_sequence_ = first_sequence + group_events - 1;
-  for (Writer* w : group) {
-    writers_.pop_front();
-    w->status = status;
-    w->done = true;
-    if (w != &self) w->cv.Signal();
-  }
-  if (!writers_.empty()) writers_.front()->cv.Signal();
+  absl::Status status;
+  absl::Notification done;
+  Submit(std::make_unique<EventsProposal>(events, &status, &done));
+  done.WaitForNotification();
   return status;
 }
 
-absl::Status EventLog::WriteGroup(absl::Span<Writer* const> group, uint64_t first_sequence) {
-  std::vector<const v1::Event*> sequenced;
-  uint64_t sequence = first_sequence;
-  for (Writer* w : group) {
-    for (v1::Event& event : *w->events) {
-      event.set_sequence(sequence++);
-      sequenced.push_back(&event);
+void EventLog::CommitLoop() {
+  while (true) {
+    std::vector<std::unique_ptr<Proposal>> group;
+    {
+      absl::MutexLock lock(&mu_);
+      mu_.Await(absl::Condition(
+          +[](EventLog* log) ABSL_EXCLUSIVE_LOCKS_REQUIRED(log->mu_) {
+            return log->stopping_ || !log->queue_.empty();
+          },
+          this));
+      if (queue_.empty()) return;  // stopping, and nothing left to commit
+      while (!queue_.empty() && group.size() < kMaxGroupProposals) {
+        group.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
     }
+    std::vector<absl::Status> outcomes = Commit(group);
+    for (size_t i = 0; i < group.size(); ++i) group[i]->Done(outcomes[i]);
   }
+}
 
-  rocksdb::WriteBatchWithIndex batch(rocksdb::BytewiseComparator(), 0, /*overwrite_key=*/true);
+absl::Status EventLog::Stage(const std::vector<v1::Event>& events,
+                             rocksdb::WriteBatchWithIndex* batch) {
   rocksdb::ColumnFamilyHandle* log = database_->family(kLogFamily);
   rocksdb::ColumnFamilyHandle* history = database_->family(kHistoryFamily);
-  for (const v1::Event* event : sequenced) {
-    rocksdb::Status s = batch.Put(log, LogKey(event->sequence()), SerializeDeterministic(*event));
-    if (s.ok()) s = batch.Put(history, HistoryKey(event->name(), event->sequence()), "");
+  std::vector<const v1::Event*> staged;
+  for (const v1::Event& event : events) {
+    rocksdb::Status s = batch->Put(log, LogKey(event.sequence()), SerializeDeterministic(event));
+    if (s.ok()) s = batch->Put(history, HistoryKey(event.name(), event.sequence()), "");
     if (!s.ok()) return FromRocks(s);
+    staged.push_back(&event);
   }
+  return folder_ == nullptr ? absl::OkStatus() : folder_->Fold(staged, batch);
+}
+
+std::vector<absl::Status> EventLog::Commit(absl::Span<const std::unique_ptr<Proposal>> group) {
+  const uint64_t first_sequence = LastSequence() + 1;
+  rocksdb::WriteBatchWithIndex batch(rocksdb::BytewiseComparator(), 0, /*overwrite_key=*/true);
+  ProposalContext context(&batch, first_sequence);
+  std::vector<absl::Status> outcomes;
+  outcomes.reserve(group.size());
+  for (const std::unique_ptr<Proposal>& proposal : group) {
+    context.events_.clear();
+    absl::Status outcome = proposal->Propose(context);
+    if (!outcome.ok()) {
+      context.next_sequence_ -= context.events_.size();  // a refused proposal appends nothing
+    } else if (!context.events_.empty()) {
+      absl::Status staged = Stage(context.events_, &batch);
+      // The batch may hold part of the proposal's effects: nothing of the group can be written.
+      if (!staged.ok()) return std::vector<absl::Status>(group.size(), staged);
+    }
+    outcomes.push_back(std::move(outcome));
+  }
+  if (context.next_sequence_ == first_sequence) return outcomes;
   if (folder_ != nullptr) {
-    absl::Status folded = folder_->Fold(sequenced, &batch);
-    if (!folded.ok()) return folded;
+    absl::Status checkpointed = folder_->Checkpoint(context.next_sequence_ - 1, &batch);
+    if (!checkpointed.ok()) return std::vector<absl::Status>(group.size(), checkpointed);
   }
+
   rocksdb::WriteOptions options;
   options.sync = true;
-  return FromRocks(database_->db()->Write(options, batch.GetWriteBatch()));
+  absl::Status written = FromRocks(database_->db()->Write(options, batch.GetWriteBatch()));
+  if (!written.ok()) {
+    for (absl::Status& outcome : outcomes) {
+      if (outcome.ok()) outcome = written;
+    }
+    return outcomes;
+  }
+  absl::MutexLock lock(&mu_);
+  last_sequence_ = context.next_sequence_ - 1;
+  return outcomes;
 }
 
 absl::StatusOr<std::vector<v1::Event>> EventLog::Read(uint64_t from, size_t max_events) const {
@@ -148,7 +204,8 @@ absl::StatusOr<std::vector<uint64_t>> EventLog::EntitySequences(absl::string_vie
   std::vector<uint64_t> sequences;
   std::unique_ptr<rocksdb::Iterator> it(
       database_->db()->NewIterator(rocksdb::ReadOptions(), database_->family(kHistoryFamily)));
-  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+  for (it->Seek(ToSlice(prefix)); it->Valid() && it->key().starts_with(ToSlice(prefix));
+       it->Next()) {
     sequences.push_back(DecodeLogKey(ToView(it->key()).substr(prefix.size())));
   }
   if (!it->status().ok()) return FromRocks(it->status());

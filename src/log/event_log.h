@@ -8,20 +8,27 @@
 // Entity names (Result and Record names) never contain '\0', so one entity's history keys are
 // exactly the keys with prefix `name + '\0'`, in sequence order.
 //
+// Writes go through one commit thread. It takes every proposal queued so far as a group and,
+// one proposal at a time, lets it decide its events against the latest state: the database plus
+// the effects of the events proposed before it in the same group (the pending batch). Each
+// event gets the next sequence number and is folded into the pending batch by the Folder (the
+// inline projections). The group is then written with one synced RocksDB write — one fsync for
+// all of it (group commit) — and only then is every proposal told its outcome.
+//
 // Invariants:
 //   - Sequence numbers start at 1 and are dense and strictly increasing, across restarts.
-//   - Append returns OK only once its events are in a synced WAL. Concurrent appends form a
-//     group that the first of them (the leader) writes with one synced RocksDB write: one fsync
-//     for the whole group (group commit). Groups are written one after another, in sequence
-//     order, so a crash can only lose a suffix of unacknowledged groups and never tears one.
-//   - The Folder sees every event of the group, after sequence numbers are assigned, and adds
-//     its effects (the inline projections) to the same atomic batch.
+//   - A proposal hears OK only once its events are in a synced WAL; a group is one atomic write,
+//     so a crash loses only whole unacknowledged groups and never tears one.
+//   - Proposals run one at a time, in submission order, each seeing every event accepted before
+//     it: validation is serialized against the head of the log.
 #ifndef RUNLEDGER_LOG_EVENT_LOG_H_
 #define RUNLEDGER_LOG_EVENT_LOG_H_
 
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -36,22 +43,62 @@ namespace runledger {
 
 class EventLog {
  public:
-  // Adds the effects of a group of freshly sequenced events to the batch that appends them.
+  // Adds the effects of freshly sequenced events to the pending batch that appends them.
   class Folder {
    public:
     virtual ~Folder() = default;
     virtual absl::Status Fold(absl::Span<const v1::Event* const> events,
                               rocksdb::WriteBatchWithIndex* batch) = 0;
+    // Called once per written group, after the last Fold: records that everything up to
+    // `last_sequence` is folded, in the same batch. Folders that keep no checkpoint need not.
+    virtual absl::Status Checkpoint(uint64_t last_sequence, rocksdb::WriteBatchWithIndex* batch) {
+      return absl::OkStatus();
+    }
+  };
+
+  // What a proposal sees while it runs on the commit thread.
+  class ProposalContext {
+   public:
+    // The writes of the group so far, to read through (GetFromBatchAndDB, NewIteratorWithBase):
+    // together with the database it is the state at the head of the log.
+    rocksdb::WriteBatchWithIndex& pending() const { return *pending_; }
+    // Accepts `event`: gives it the next sequence number, which it returns.
+    uint64_t Append(v1::Event event);
+
+   private:
+    friend class EventLog;
+    ProposalContext(rocksdb::WriteBatchWithIndex* pending, uint64_t next_sequence)
+        : pending_(pending), next_sequence_(next_sequence) {}
+    rocksdb::WriteBatchWithIndex* pending_;
+    uint64_t next_sequence_;
+    std::vector<v1::Event> events_;
+  };
+
+  // A unit of work for the commit thread.
+  class Proposal {
+   public:
+    virtual ~Proposal() = default;
+    // Decides against the latest state which events to append (context.Append) and returns OK,
+    // or returns the error to report instead (and appends nothing).
+    virtual absl::Status Propose(ProposalContext& context) = 0;
+    // The outcome: OK once the events are durable, or the error. Runs on the commit thread, so
+    // it must not block.
+    virtual void Done(const absl::Status& status) = 0;
   };
 
   // `folder` may be null. Both must outlive the log.
   EventLog(Database* database, Folder* folder);
+  // Runs every proposal already submitted, then stops the commit thread.
+  ~EventLog();
 
-  // Reads the last sequence number from disk. Call once before anything else.
+  // Reads the last sequence number from disk and starts the commit thread. Call once.
   absl::Status Open();
 
-  // Appends `events` as one atomic, durable write, assigning their sequence numbers (written
-  // back into `events`). Thread-safe; concurrent callers share one WAL sync.
+  // Queues `proposal` for the commit thread.
+  void Submit(std::unique_ptr<Proposal> proposal);
+
+  // Appends `events` as one atomic, durable write and waits for it, writing the assigned
+  // sequence numbers back into `events`.
   absl::Status Append(std::vector<v1::Event>* events);
 
   // The sequence number of the last durable event (0 for an empty log).
@@ -72,17 +119,20 @@ class EventLog {
   static std::string HistoryKey(absl::string_view name, uint64_t sequence);
 
  private:
-  struct Writer;
-
-  // Writes the group of writers at the front of the queue, which starts with the caller.
-  absl::Status WriteGroup(absl::Span<Writer* const> group, uint64_t first_sequence);
+  void CommitLoop();
+  // Runs and writes one group; returns each proposal's outcome.
+  std::vector<absl::Status> Commit(absl::Span<const std::unique_ptr<Proposal>> group);
+  // Stages `events` (log and history entries, folded effects) in `batch`.
+  absl::Status Stage(const std::vector<v1::Event>& events, rocksdb::WriteBatchWithIndex* batch);
 
   Database* const database_;
   Folder* const folder_;
 
   mutable absl::Mutex mu_;
-  std::deque<Writer*> writers_ ABSL_GUARDED_BY(mu_);
+  std::deque<std::unique_ptr<Proposal>> queue_ ABSL_GUARDED_BY(mu_);
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   uint64_t last_sequence_ ABSL_GUARDED_BY(mu_) = 0;
+  std::thread commit_thread_;
 };
 
 }  // namespace runledger

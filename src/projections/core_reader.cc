@@ -3,84 +3,149 @@
 #include <memory>
 
 #include "absl/strings/str_cat.h"
+#include "runledger/v1/event.pb.h"
+#include "runledger/v1/stored.pb.h"
+#include "src/log/event_log.h"
 #include "src/projections/entity_index.h"
 #include "src/projections/records_projection.h"
 #include "src/projections/results_projection.h"
 
 namespace runledger {
-namespace {
 
 using tekton::results::v1alpha2::Record;
 using tekton::results::v1alpha2::Result;
 
-template <typename Entity>
-absl::StatusOr<std::optional<Entity>> Lookup(Database* database, absl::string_view family,
-                                             absl::string_view name,
-                                             const rocksdb::ReadOptions& options) {
-  std::string value;
-  rocksdb::Status s =
-      database->db()->Get(options, database->family(family), EntityKey(name), &value);
-  if (s.IsNotFound()) return std::nullopt;
-  if (!s.ok()) return FromRocks(s);
-  Entity entity;
-  if (!entity.ParseFromString(value)) {
-    return absl::DataLossError(absl::StrCat("undecodable stored state of ", name));
+absl::StatusOr<std::vector<std::optional<std::string>>> CoreReader::ReadValues(
+    absl::string_view family, const std::vector<std::string>& keys,
+    const rocksdb::ReadOptions& options) const {
+  rocksdb::ColumnFamilyHandle* handle = database_->family(family);
+  std::vector<std::optional<std::string>> values(keys.size());
+  if (pending_ != nullptr) {
+    for (size_t i = 0; i < keys.size(); ++i) {
+      std::string value;
+      rocksdb::Status s =
+          pending_->GetFromBatchAndDB(database_->db(), options, handle, keys[i], &value);
+      if (s.ok()) values[i] = std::move(value);
+      if (!s.ok() && !s.IsNotFound()) return FromRocks(s);
+    }
+    return values;
   }
-  return entity;
+  std::vector<rocksdb::Slice> slices(keys.begin(), keys.end());
+  std::vector<rocksdb::PinnableSlice> found(keys.size());
+  std::vector<rocksdb::Status> statuses(keys.size());
+  database_->db()->MultiGet(options, handle, keys.size(), slices.data(), found.data(),
+                            statuses.data());
+  for (size_t i = 0; i < keys.size(); ++i) {
+    if (statuses[i].ok()) values[i] = found[i].ToString();
+    if (!statuses[i].ok() && !statuses[i].IsNotFound()) return FromRocks(statuses[i]);
+  }
+  return values;
 }
 
-template <typename Entity>
-absl::StatusOr<std::vector<Entity>> LookupMany(Database* database, absl::string_view family,
-                                               const std::vector<std::string>& names,
-                                               const rocksdb::ReadOptions& options) {
+template <typename Stored>
+absl::StatusOr<std::vector<std::optional<Stored>>> CoreReader::ReadEntities(
+    absl::string_view family, const std::vector<std::string>& names,
+    const rocksdb::ReadOptions& options) const {
   std::vector<std::string> keys;
   keys.reserve(names.size());
   for (const std::string& name : names) keys.push_back(EntityKey(name));
-  std::vector<rocksdb::Slice> slices(keys.begin(), keys.end());
-  std::vector<rocksdb::PinnableSlice> values(keys.size());
-  std::vector<rocksdb::Status> statuses(keys.size());
-  database->db()->MultiGet(options, database->family(family), keys.size(), slices.data(),
-                           values.data(), statuses.data());
-  std::vector<Entity> entities;
-  entities.reserve(names.size());
-  for (size_t i = 0; i < keys.size(); ++i) {
-    if (statuses[i].IsNotFound()) continue;
-    if (!statuses[i].ok()) return FromRocks(statuses[i]);
-    if (!entities.emplace_back().ParseFromArray(values[i].data(), values[i].size())) {
+  absl::StatusOr<std::vector<std::optional<std::string>>> values =
+      ReadValues(family, keys, options);
+  if (!values.ok()) return values.status();
+  std::vector<std::optional<Stored>> entities(names.size());
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (!(*values)[i].has_value()) continue;
+    if (!entities[i].emplace().ParseFromString(*(*values)[i])) {
       return absl::DataLossError(absl::StrCat("undecodable stored state of ", names[i]));
     }
   }
   return entities;
 }
 
+absl::StatusOr<std::vector<std::optional<Record>>> CoreReader::ReadRecords(
+    const std::vector<std::string>& names, const rocksdb::ReadOptions& options) const {
+  absl::StatusOr<std::vector<std::optional<v1::StoredRecord>>> stored =
+      ReadEntities<v1::StoredRecord>(RecordsProjection::kName, names, options);
+  if (!stored.ok()) return stored.status();
+  // Join each record with the event that holds its data.
+  std::vector<std::string> event_keys;
+  for (const auto& s : *stored) {
+    if (s && s->data_sequence() != 0) event_keys.push_back(EventLog::LogKey(s->data_sequence()));
+  }
+  absl::StatusOr<std::vector<std::optional<std::string>>> events =
+      ReadValues(kLogFamily, event_keys, options);
+  if (!events.ok()) return events.status();
+  std::vector<std::optional<Record>> records(names.size());
+  size_t next_event = 0;
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (!(*stored)[i]) continue;
+    records[i] = std::move(*(*stored)[i]->mutable_record());
+    if ((*stored)[i]->data_sequence() == 0) continue;
+    const std::optional<std::string>& bytes = (*events)[next_event++];
+    v1::Event event;
+    if (!bytes || !event.ParseFromString(*bytes)) {
+      return absl::DataLossError(absl::StrCat("missing data event of ", names[i]));
+    }
+    records[i]->mutable_data()->set_value(std::move(*event.mutable_record()->mutable_data()->mutable_value()));
+  }
+  return records;
+}
+
+namespace {
+
+// The present values of `maybe`, in order.
+template <typename T>
+std::vector<T> Present(std::vector<std::optional<T>> maybe) {
+  std::vector<T> present;
+  present.reserve(maybe.size());
+  for (std::optional<T>& m : maybe) {
+    if (m) present.push_back(std::move(*m));
+  }
+  return present;
+}
+
+// The only element of a one-name read.
+template <typename T>
+absl::StatusOr<std::optional<T>> Single(absl::StatusOr<std::vector<std::optional<T>>> read) {
+  if (!read.ok()) return read.status();
+  return std::move(read->front());
+}
+
 }  // namespace
 
 absl::StatusOr<std::optional<Result>> CoreReader::GetResult(
     absl::string_view name, const rocksdb::ReadOptions& options) const {
-  return Lookup<Result>(database_, ResultsProjection::kName, name, options);
+  return Single(ReadEntities<Result>(ResultsProjection::kName, {std::string(name)}, options));
 }
 
 absl::StatusOr<std::optional<Record>> CoreReader::GetRecord(
     absl::string_view name, const rocksdb::ReadOptions& options) const {
-  return Lookup<Record>(database_, RecordsProjection::kName, name, options);
+  return Single(ReadRecords({std::string(name)}, options));
 }
 
 absl::StatusOr<std::vector<Record>> CoreReader::GetRecords(
     const std::vector<std::string>& names, const rocksdb::ReadOptions& options) const {
-  return LookupMany<Record>(database_, RecordsProjection::kName, names, options);
+  absl::StatusOr<std::vector<std::optional<Record>>> records = ReadRecords(names, options);
+  if (!records.ok()) return records.status();
+  return Present(std::move(*records));
 }
 
 absl::StatusOr<std::vector<Result>> CoreReader::GetResults(
     const std::vector<std::string>& names, const rocksdb::ReadOptions& options) const {
-  return LookupMany<Result>(database_, ResultsProjection::kName, names, options);
+  absl::StatusOr<std::vector<std::optional<Result>>> results =
+      ReadEntities<Result>(ResultsProjection::kName, names, options);
+  if (!results.ok()) return results.status();
+  return Present(std::move(*results));
 }
 
 absl::StatusOr<std::vector<std::string>> CoreReader::RecordNamesOf(
     absl::string_view parent, absl::string_view result) const {
   const std::string prefix = IndexPrefix(SortField::kUid, ScopeResult(parent, result));
   std::vector<std::string> names;
-  std::unique_ptr<rocksdb::Iterator> it(database_->db()->NewIterator(
-      rocksdb::ReadOptions(), database_->family(RecordsProjection::kName)));
+  rocksdb::ColumnFamilyHandle* family = database_->family(RecordsProjection::kName);
+  std::unique_ptr<rocksdb::Iterator> it(
+      database_->db()->NewIterator(rocksdb::ReadOptions(), family));
+  if (pending_ != nullptr) it.reset(pending_->NewIteratorWithBase(family, it.release()));
   for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
     names.push_back(it->value().ToString());
   }

@@ -1,7 +1,8 @@
 // CoreReader: point reads of the core projections' state, shared by ingest (which validates
 // against the latest state) and query. Reads go straight to RocksDB: a write acknowledged before
 // the read began is always visible, because the core projections are written in the same atomic
-// batch as the event.
+// batch as the event. A Record is the records projection's entry joined with the log event that
+// holds its data (see records_projection.h).
 #ifndef RUNLEDGER_PROJECTIONS_CORE_READER_H_
 #define RUNLEDGER_PROJECTIONS_CORE_READER_H_
 
@@ -10,6 +11,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "rocksdb/utilities/write_batch_with_index.h"
 #include "src/log/database.h"
 #include "tekton/results/v1alpha2/resources.pb.h"
 
@@ -17,7 +19,14 @@ namespace runledger {
 
 class CoreReader {
  public:
-  explicit CoreReader(Database* database) : database_(database) {}
+  explicit CoreReader(Database* database, rocksdb::WriteBatchWithIndex* pending = nullptr)
+      : database_(database), pending_(pending) {}
+
+  // A reader of the database as modified by the not yet written `pending` batch: the state at
+  // the head of the log while a group is being committed.
+  CoreReader Through(rocksdb::WriteBatchWithIndex* pending) const {
+    return CoreReader(database_, pending);
+  }
 
   absl::StatusOr<std::optional<tekton::results::v1alpha2::Result>> GetResult(
       absl::string_view name, const rocksdb::ReadOptions& options = {}) const;
@@ -37,7 +46,19 @@ class CoreReader {
   Database* database() const { return database_; }
 
  private:
+  // The values under `keys` in `family` (nullopt where absent), through the pending batch if any.
+  absl::StatusOr<std::vector<std::optional<std::string>>> ReadValues(
+      absl::string_view family, const std::vector<std::string>& keys,
+      const rocksdb::ReadOptions& options) const;
+  template <typename Stored>
+  absl::StatusOr<std::vector<std::optional<Stored>>> ReadEntities(
+      absl::string_view family, const std::vector<std::string>& names,
+      const rocksdb::ReadOptions& options) const;
+  absl::StatusOr<std::vector<std::optional<tekton::results::v1alpha2::Record>>> ReadRecords(
+      const std::vector<std::string>& names, const rocksdb::ReadOptions& options) const;
+
   Database* database_;
+  rocksdb::WriteBatchWithIndex* pending_;
 };
 
 }  // namespace runledger

@@ -40,12 +40,26 @@ absl::Status ProjectionSet::FoldOne(Projection& projection,
                                                  event->sequence(), ": ", s.message()));
     }
   }
+  return absl::OkStatus();
+}
+
+absl::Status ProjectionSet::CheckpointOne(const Projection& projection, uint64_t last_sequence,
+                                          rocksdb::WriteBatchWithIndex* batch) {
   std::string checkpoint(8, '\0');
-  absl::big_endian::Store64(checkpoint.data(), events.back()->sequence());
+  absl::big_endian::Store64(checkpoint.data(), last_sequence);
   rocksdb::ColumnFamilyHandle* meta = database_->family(kMetaFamily);
   rocksdb::Status s = batch->Put(meta, CheckpointKey(projection), checkpoint);
   if (s.ok()) s = batch->Put(meta, VersionKey(projection), absl::StrCat(projection.version()));
   return FromRocks(s);
+}
+
+absl::Status ProjectionSet::Checkpoint(uint64_t last_sequence,
+                                       rocksdb::WriteBatchWithIndex* batch) {
+  for (const auto& projection : projections_) {
+    absl::Status s = CheckpointOne(*projection, last_sequence, batch);
+    if (!s.ok()) return s;
+  }
+  return absl::OkStatus();
 }
 
 absl::Status ProjectionSet::Fold(absl::Span<const v1::Event* const> events,
@@ -133,6 +147,7 @@ absl::Status ProjectionSet::CatchUp(const EventLog& log,
       }
       if (pending.empty()) continue;
       absl::Status s = FoldOne(*projections_[i], pending, &batch);
+      if (s.ok()) s = CheckpointOne(*projections_[i], pending.back()->sequence(), &batch);
       if (!s.ok()) return s;
     }
     absl::Status s = FromRocks(database_->db()->Write(rocksdb::WriteOptions(), batch.GetWriteBatch()));

@@ -30,9 +30,11 @@ class ProjectionSet : public EventLog::Folder {
   // Binds the set to the database it folds into. Call once, before anything else.
   void Attach(Database* database) { database_ = database; }
 
-  // EventLog::Folder: applies every projection to `events` and advances their checkpoints.
+  // EventLog::Folder: applies every projection to `events`.
   absl::Status Fold(absl::Span<const v1::Event* const> events,
                     rocksdb::WriteBatchWithIndex* batch) override;
+  // EventLog::Folder: advances every projection's checkpoint to `last_sequence`.
+  absl::Status Checkpoint(uint64_t last_sequence, rocksdb::WriteBatchWithIndex* batch) override;
 
   // Brings every projection to the head of `log`: a projection whose stored version differs
   // from its code is reset first; then each folds the events after its checkpoint. `progress`
@@ -51,6 +53,8 @@ class ProjectionSet : public EventLog::Folder {
   absl::Status ResetOne(const Projection& projection);
   absl::Status FoldOne(Projection& projection, absl::Span<const v1::Event* const> events,
                        rocksdb::WriteBatchWithIndex* batch);
+  absl::Status CheckpointOne(const Projection& projection, uint64_t last_sequence,
+                             rocksdb::WriteBatchWithIndex* batch);
 
   std::vector<std::unique_ptr<Projection>> projections_;
   Database* database_ = nullptr;

@@ -6,9 +6,8 @@
 
 namespace runledger {
 
-using tekton::results::v1alpha2::Record;
-
-std::vector<std::string> RecordsProjection::IndexKeys(const Record& record) {
+std::vector<std::string> RecordsProjection::IndexKeys(const v1::StoredRecord& stored) {
+  const tekton::results::v1alpha2::Record& record = stored.record();
   const int64_t created = TimestampToNanos(record.create_time());
   const int64_t updated = TimestampToNanos(record.update_time());
   const RecordName parsed = *ParseRecordName(record.name());
@@ -25,10 +24,17 @@ std::vector<std::string> RecordsProjection::IndexKeys(const Record& record) {
 absl::Status RecordsProjection::Apply(const v1::Event& event, FoldState& state) {
   switch (event.kind()) {
     case v1::RECORD_CREATED:
-    case v1::RECORD_UPDATED:
-      return FoldEntity(state, event.name(), &event.record(), &IndexKeys);
+    case v1::RECORD_UPDATED: {
+      v1::StoredRecord stored;
+      *stored.mutable_record() = event.record();
+      if (event.record().has_data()) {
+        stored.mutable_record()->mutable_data()->clear_value();
+        stored.set_data_sequence(event.sequence());
+      }
+      return FoldEntity(state, event.name(), &stored, &IndexKeys);
+    }
     case v1::RECORD_DELETED:
-      return FoldEntity<Record>(state, event.name(), nullptr, &IndexKeys);
+      return FoldEntity<v1::StoredRecord>(state, event.name(), nullptr, &IndexKeys);
     default:
       return absl::OkStatus();
   }

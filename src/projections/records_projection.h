@@ -2,6 +2,10 @@
 // through (key layout in entity_index.h). Scopes: all records, one parent, one result. Sort
 // fields: uid, create_time, update_time.
 //
+// The entity value is a runledger.v1.StoredRecord: the record without its data's JSON, and the
+// sequence of the event that carries that JSON. The log thus holds the only copy of each
+// document; CoreReader joins the two on read.
+//
 // Folds RECORD_CREATED / RECORD_UPDATED (store the event's full state) and RECORD_DELETED
 // (remove it); ignores result events (DeleteResult emits one RECORD_DELETED per record).
 #ifndef RUNLEDGER_PROJECTIONS_RECORDS_PROJECTION_H_
@@ -11,7 +15,7 @@
 #include <vector>
 
 #include "src/projections/projection.h"
-#include "tekton/results/v1alpha2/resources.pb.h"
+#include "runledger/v1/stored.pb.h"
 
 namespace runledger {
 
@@ -23,8 +27,8 @@ class RecordsProjection : public Projection {
   int version() const override { return 1; }
   absl::Status Apply(const v1::Event& event, FoldState& state) override;
 
-  // The ordering-index keys of `record`.
-  static std::vector<std::string> IndexKeys(const tekton::results::v1alpha2::Record& record);
+  // The ordering-index keys of `stored`.
+  static std::vector<std::string> IndexKeys(const v1::StoredRecord& stored);
 };
 
 }  // namespace runledger

@@ -31,19 +31,15 @@ std::string Source(grpc::CallbackServerContext* context) {
   return absl::StrCat("api:", context->peer());
 }
 
-// Runs `write` on the write pool and finishes the RPC with what it returns.
-template <typename Write, typename Response>
-grpc::ServerUnaryReactor* Offload(ThreadPool* pool, grpc::CallbackServerContext* context,
-                                  Response* response, Write write) {
+// Starts an asynchronous write whose outcome finishes the RPC.
+template <typename Response>
+grpc::ServerUnaryReactor* Write(
+    grpc::CallbackServerContext* context, Response* response,
+    const std::function<void(std::string, Ingestor::Done<Response>)>& start) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  pool->Schedule([context, reactor, response, write = std::move(write)]() {
-    auto result = write(Source(context));
-    if constexpr (std::is_same_v<decltype(result), absl::Status>) {
-      reactor->Finish(ToGrpcStatus(result));
-    } else {
-      if (result.ok()) *response = std::move(*result);
-      reactor->Finish(ToGrpcStatus(result.status()));
-    }
+  start(Source(context), [reactor, response](absl::StatusOr<Response> outcome) {
+    if (outcome.ok()) *response = std::move(*outcome);
+    reactor->Finish(ToGrpcStatus(outcome.status()));
   });
   return reactor;
 }
@@ -67,49 +63,55 @@ grpc::Status ToGrpcStatus(const absl::Status& status) {
 grpc::ServerUnaryReactor* ResultsService::CreateResult(grpc::CallbackServerContext* context,
                                                        const api::CreateResultRequest* request,
                                                        api::Result* response) {
-  return Offload(write_pool_, context, response, [this, request](const std::string& source) {
-    return ingestor_->CreateResult(*request, source);
-  });
+  return Write<api::Result>(context, response,
+                   [this, request](std::string source, Ingestor::Done<api::Result> done) {
+                     ingestor_->CreateResult(*request, std::move(source), std::move(done));
+                   });
 }
 
 grpc::ServerUnaryReactor* ResultsService::UpdateResult(grpc::CallbackServerContext* context,
                                                        const api::UpdateResultRequest* request,
                                                        api::Result* response) {
-  return Offload(write_pool_, context, response, [this, request](const std::string& source) {
-    return ingestor_->UpdateResult(*request, source);
-  });
+  return Write<api::Result>(context, response,
+                   [this, request](std::string source, Ingestor::Done<api::Result> done) {
+                     ingestor_->UpdateResult(*request, std::move(source), std::move(done));
+                   });
 }
 
 grpc::ServerUnaryReactor* ResultsService::DeleteResult(grpc::CallbackServerContext* context,
                                                        const api::DeleteResultRequest* request,
                                                        google::protobuf::Empty* response) {
-  return Offload(write_pool_, context, response, [this, request](const std::string& source) {
-    return ingestor_->DeleteResult(*request, source);
-  });
+  return Write<google::protobuf::Empty>(context, response,
+                   [this, request](std::string source, Ingestor::Done<google::protobuf::Empty> done) {
+                     ingestor_->DeleteResult(*request, std::move(source), std::move(done));
+                   });
 }
 
 grpc::ServerUnaryReactor* ResultsService::CreateRecord(grpc::CallbackServerContext* context,
                                                        const api::CreateRecordRequest* request,
                                                        api::Record* response) {
-  return Offload(write_pool_, context, response, [this, request](const std::string& source) {
-    return ingestor_->CreateRecord(*request, source);
-  });
+  return Write<api::Record>(context, response,
+                   [this, request](std::string source, Ingestor::Done<api::Record> done) {
+                     ingestor_->CreateRecord(*request, std::move(source), std::move(done));
+                   });
 }
 
 grpc::ServerUnaryReactor* ResultsService::UpdateRecord(grpc::CallbackServerContext* context,
                                                        const api::UpdateRecordRequest* request,
                                                        api::Record* response) {
-  return Offload(write_pool_, context, response, [this, request](const std::string& source) {
-    return ingestor_->UpdateRecord(*request, source);
-  });
+  return Write<api::Record>(context, response,
+                   [this, request](std::string source, Ingestor::Done<api::Record> done) {
+                     ingestor_->UpdateRecord(*request, std::move(source), std::move(done));
+                   });
 }
 
 grpc::ServerUnaryReactor* ResultsService::DeleteRecord(grpc::CallbackServerContext* context,
                                                        const api::DeleteRecordRequest* request,
                                                        google::protobuf::Empty* response) {
-  return Offload(write_pool_, context, response, [this, request](const std::string& source) {
-    return ingestor_->DeleteRecord(*request, source);
-  });
+  return Write<google::protobuf::Empty>(context, response,
+                   [this, request](std::string source, Ingestor::Done<google::protobuf::Empty> done) {
+                     ingestor_->DeleteRecord(*request, std::move(source), std::move(done));
+                   });
 }
 
 grpc::ServerUnaryReactor* ResultsService::GetResult(grpc::CallbackServerContext* context,

@@ -1,10 +1,9 @@
 // ResultsService: the tekton.results.v1alpha2.Results gRPC service (callback API). Reads run on
-// gRPC's threads; writes, which wait for a durable group commit, run on a pool of their own so
-// that many can wait at once and share one fsync.
+// gRPC's threads. Writes never block one: the Ingestor hands them to the log's commit thread,
+// which finishes the RPC once the write is durable.
 #ifndef RUNLEDGER_QUERY_RESULTS_SERVICE_H_
 #define RUNLEDGER_QUERY_RESULTS_SERVICE_H_
 
-#include "src/common/thread_pool.h"
 #include "src/ingest/ingestor.h"
 #include "src/projections/core_reader.h"
 #include "src/query/lister.h"
@@ -16,8 +15,8 @@ grpc::Status ToGrpcStatus(const absl::Status& status);
 
 class ResultsService final : public tekton::results::v1alpha2::Results::CallbackService {
  public:
-  ResultsService(Ingestor* ingestor, const CoreReader* reader, ThreadPool* write_pool)
-      : ingestor_(ingestor), reader_(reader), lister_(reader), write_pool_(write_pool) {}
+  ResultsService(Ingestor* ingestor, const CoreReader* reader)
+      : ingestor_(ingestor), reader_(reader), lister_(reader) {}
 
   grpc::ServerUnaryReactor* CreateResult(grpc::CallbackServerContext* context,
                                          const tekton::results::v1alpha2::CreateResultRequest* request,
@@ -54,7 +53,6 @@ class ResultsService final : public tekton::results::v1alpha2::Results::Callback
   Ingestor* const ingestor_;
   const CoreReader* const reader_;
   const Lister lister_;
-  ThreadPool* const write_pool_;
 };
 
 }  // namespace runledger

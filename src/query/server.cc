@@ -25,9 +25,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   if (!store.ok()) return store.status();
   server->store_ = std::move(*store);
   server->ingestor_ = std::make_unique<Ingestor>(&server->store_->log(), &server->store_->reader());
-  server->write_pool_ = std::make_unique<ThreadPool>(options.write_threads);
-  server->results_service_ = std::make_unique<ResultsService>(
-      server->ingestor_.get(), &server->store_->reader(), server->write_pool_.get());
+  server->results_service_ =
+      std::make_unique<ResultsService>(server->ingestor_.get(), &server->store_->reader());
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -53,7 +52,6 @@ void Server::Shutdown(absl::Duration grace) {
   grpc_server_->Shutdown(absl::ToChronoTime(absl::Now() + grace));
   grpc_server_->Wait();
   grpc_server_.reset();
-  write_pool_.reset();  // every write already finished: its RPC could not complete otherwise
   results_service_.reset();
   ingestor_.reset();
   store_.reset();

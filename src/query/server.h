@@ -10,7 +10,6 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "grpcpp/server.h"
-#include "src/common/thread_pool.h"
 #include "src/ingest/ingestor.h"
 #include "src/projections/store.h"
 #include "src/query/results_service.h"
@@ -22,9 +21,6 @@ struct ServerOptions {
   std::string listen = "127.0.0.1:50051";
   // Largest request accepted; upstream keeps gRPC's default of 4 MiB.
   int max_receive_message_bytes = 4 << 20;
-  // Threads that run writes; each waits for its group commit, so this bounds the writes that
-  // can share one fsync.
-  int write_threads = 64;
 };
 
 class Server {
@@ -45,7 +41,6 @@ class Server {
   std::string address_;
   std::unique_ptr<Store> store_;
   std::unique_ptr<Ingestor> ingestor_;
-  std::unique_ptr<ThreadPool> write_pool_;
   std::unique_ptr<ResultsService> results_service_;
   std::unique_ptr<grpc::Server> grpc_server_;
 };
