@@ -61,6 +61,7 @@ struct Config {
   std::string target;
   int64_t records;
   int streams;
+  int list_streams;
   int taskruns_per_result;
   int parents;
   int64_t reads;
@@ -90,6 +91,10 @@ cxxopts::Options MakeOptions() {
       cxxopts::value<int64_t>()->default_value("100000"));
   add("list-pages", "ListRecords first-page calls in the read phase, split over 9 cases",
       cxxopts::value<int64_t>()->default_value("2000"));
+  add("list-streams",
+      "Concurrent clients for the ListRecords cases (1: the latency one client sees; more: "
+      "latency under load)",
+      cxxopts::value<int>()->default_value("1"));
   add("phase", "all, ingest, or read (read discovers existing records via ListRecords)",
       cxxopts::value<std::string>()->default_value("all"));
   add("seed", "Seed for generated data and read choices; 0 picks one at random",
@@ -110,7 +115,7 @@ std::optional<Phase> ParsePhase(absl::string_view name) {
 // The first problem with the flag values, or "" if there is none.
 std::string CheckConfig(const Config& c) {
   if (c.records < 1) return "--records must be at least 1";
-  if (c.streams < 1) return "--streams must be at least 1";
+  if (c.streams < 1 || c.list_streams < 1) return "--streams and --list-streams must be >= 1";
   if (c.taskruns_per_result < 0 || c.taskruns_per_result > 100) {
     return "--taskruns-per-result must be in 0..100";
   }
@@ -135,11 +140,17 @@ std::optional<Config> ParseFlags(int argc, char** argv) {
       absl::FPrintF(stderr, "runledger-bench: --phase must be all, ingest or read\n");
       return std::nullopt;
     }
-    config = Config{flags["target"].as<std::string>(), flags["records"].as<int64_t>(),
-                    flags["streams"].as<int>(),        flags["taskruns-per-result"].as<int>(),
-                    flags["parents"].as<int>(),        flags["reads"].as<int64_t>(),
-                    flags["list-pages"].as<int64_t>(), *phase,
-                    flags["seed"].as<uint64_t>(),      flags["token"].as<std::string>()};
+    config = Config{flags["target"].as<std::string>(),
+                    flags["records"].as<int64_t>(),
+                    flags["streams"].as<int>(),
+                    flags["list-streams"].as<int>(),
+                    flags["taskruns-per-result"].as<int>(),
+                    flags["parents"].as<int>(),
+                    flags["reads"].as<int64_t>(),
+                    flags["list-pages"].as<int64_t>(),
+                    *phase,
+                    flags["seed"].as<uint64_t>(),
+                    flags["token"].as<std::string>()};
   } catch (const cxxopts::exceptions::exception& e) {
     absl::FPrintF(stderr, "runledger-bench: %s (see --help)\n", e.what());
     return std::nullopt;
@@ -559,9 +570,9 @@ std::string PickParent(ParentKind kind, const Corpus& corpus, std::mt19937_64& r
 void ListFirstPages(const Config& config, const Corpus& corpus, std::vector<Client>& clients,
                     const ParentCase& parent, const OrderCase& order, int64_t calls,
                     Report* report) {
-  std::vector<Samples> samples(config.streams);
+  std::vector<Samples> samples(config.list_streams);
   std::atomic<int64_t> next{0};
-  double seconds = RunParallel(config.streams, [&](int t) {
+  double seconds = RunParallel(config.list_streams, [&](int t) {
     std::mt19937_64 rng(config.seed + t);
     v1alpha2::ListRecordsRequest request;
     request.set_page_size(kListPageSize);

@@ -49,6 +49,11 @@ EventLog::~EventLog() {
     stopping_ = true;
   }
   if (commit_thread_.joinable()) commit_thread_.join();
+  {
+    absl::MutexLock lock(&delivery_mu_);
+    committed_all_ = true;
+  }
+  if (delivery_thread_.joinable()) delivery_thread_.join();
 }
 
 std::string EventLog::LogKey(uint64_t sequence) {
@@ -78,6 +83,7 @@ absl::Status EventLog::Open() {
     last_sequence_ = it->Valid() ? DecodeLogKey(ToView(it->key())) : 0;
   }
   commit_thread_ = std::thread([this] { CommitLoop(); });
+  delivery_thread_ = std::thread([this] { DeliverLoop(); });
   return absl::OkStatus();
 }
 
@@ -117,7 +123,27 @@ void EventLog::CommitLoop() {
       }
     }
     std::vector<absl::Status> outcomes = Commit(group);
-    for (size_t i = 0; i < group.size(); ++i) group[i]->Done(outcomes[i]);
+    absl::MutexLock lock(&delivery_mu_);
+    for (size_t i = 0; i < group.size(); ++i) {
+      outcomes_.push_back({std::move(group[i]), std::move(outcomes[i])});
+    }
+  }
+}
+
+void EventLog::DeliverLoop() {
+  while (true) {
+    std::deque<Outcome> ready;
+    {
+      absl::MutexLock lock(&delivery_mu_);
+      delivery_mu_.Await(absl::Condition(
+          +[](EventLog* log) ABSL_EXCLUSIVE_LOCKS_REQUIRED(log->delivery_mu_) {
+            return log->committed_all_ || !log->outcomes_.empty();
+          },
+          this));
+      if (outcomes_.empty()) return;  // everything committed has been delivered
+      ready.swap(outcomes_);
+    }
+    for (Outcome& outcome : ready) outcome.proposal->Done(outcome.status);
   }
 }
 

@@ -81,17 +81,18 @@ class EventLog {
     // Decides against the latest state which events to append (context.Append) and returns OK,
     // or returns the error to report instead (and appends nothing).
     virtual absl::Status Propose(ProposalContext& context) = 0;
-    // The outcome: OK once the events are durable, or the error. Runs on the commit thread, so
-    // it must not block.
+    // The outcome: OK once the events are durable, or the error. Runs on the log's delivery
+    // thread, in submission order; it must not block.
     virtual void Done(const absl::Status& status) = 0;
   };
 
   // `folder` may be null. Both must outlive the log.
   EventLog(Database* database, Folder* folder);
-  // Runs every proposal already submitted, then stops the commit thread.
+  // Runs every proposal already submitted and delivers its outcome, then stops the threads.
   ~EventLog();
 
-  // Reads the last sequence number from disk and starts the commit thread. Call once.
+  // Reads the last sequence number from disk and starts the commit and delivery threads. Call
+  // once.
   absl::Status Open();
 
   // Queues `proposal` for the commit thread.
@@ -120,6 +121,8 @@ class EventLog {
 
  private:
   void CommitLoop();
+  // Delivers the outcomes of committed groups, off the commit thread.
+  void DeliverLoop();
   // Runs and writes one group; returns each proposal's outcome.
   std::vector<absl::Status> Commit(absl::Span<const std::unique_ptr<Proposal>> group);
   // Stages `events` (log and history entries, folded effects) in `batch`.
@@ -132,7 +135,17 @@ class EventLog {
   std::deque<std::unique_ptr<Proposal>> queue_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   uint64_t last_sequence_ ABSL_GUARDED_BY(mu_) = 0;
+
+  struct Outcome {
+    std::unique_ptr<Proposal> proposal;
+    absl::Status status;
+  };
+  absl::Mutex delivery_mu_;
+  std::deque<Outcome> outcomes_ ABSL_GUARDED_BY(delivery_mu_);
+  bool committed_all_ ABSL_GUARDED_BY(delivery_mu_) = false;
+
   std::thread commit_thread_;
+  std::thread delivery_thread_;
 };
 
 }  // namespace runledger
