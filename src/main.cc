@@ -4,9 +4,10 @@
 //   runledger replay  [--data-dir DIR] [--projection NAME]...     rebuild projections from the log
 //   runledger dump    [--data-dir DIR] [--log]                    print projections (or the log)
 //   runledger compact [--data-dir DIR]                            compact the store fully
+#include <pthread.h>
+
 #include <csignal>
 #include <iostream>
-#include <pthread.h>
 
 #include "absl/strings/str_format.h"
 #include "absl/synchronization/mutex.h"
@@ -56,15 +57,14 @@ sigset_t BlockShutdownSignals() {
 
 int Serve(int argc, char** argv) {
   cxxopts::Options options("runledger serve", "Run the RunLedger server.");
-  options.add_options()
-      ("data-dir", "Directory of the embedded store (created if missing).",
-       cxxopts::value<std::string>()->default_value(kDefaultDataDir))
-      ("listen", "gRPC address to listen on, HOST:PORT; port 0 picks a free port.",
-       cxxopts::value<std::string>()->default_value("127.0.0.1:50051"))
-      ("max-message-bytes", "Largest request message accepted, in bytes (upstream: 4 MiB).",
-       cxxopts::value<int>()->default_value(std::to_string(4 << 20)))
-      ("shutdown-grace-seconds", "On SIGTERM/SIGINT, how long in-flight RPCs may still run.",
-       cxxopts::value<int>()->default_value("10"));
+  options.add_options()("data-dir", "Directory of the embedded store (created if missing).",
+                        cxxopts::value<std::string>()->default_value(kDefaultDataDir))(
+      "listen", "gRPC address to listen on, HOST:PORT; port 0 picks a free port.",
+      cxxopts::value<std::string>()->default_value("127.0.0.1:50051"))(
+      "max-message-bytes", "Largest request message accepted, in bytes (upstream: 4 MiB).",
+      cxxopts::value<int>()->default_value(std::to_string(4 << 20)))(
+      "shutdown-grace-seconds", "On SIGTERM/SIGINT, how long in-flight RPCs may still run.",
+      cxxopts::value<int>()->default_value("10"));
   cxxopts::ParseResult args;
   int exit_code = 0;
   if (!Parse(options, argc, argv, &args, &exit_code)) return exit_code;
@@ -99,11 +99,10 @@ void PrintProgress(uint64_t done, uint64_t total) {
 int Replay(int argc, char** argv) {
   cxxopts::Options options("runledger replay",
                            "Rebuild projections from the event log (server must be stopped).");
-  options.add_options()
-      ("data-dir", "Directory of the store.",
-       cxxopts::value<std::string>()->default_value(kDefaultDataDir))
-      ("projection", "Projection to rebuild (repeatable); all when omitted.",
-       cxxopts::value<std::vector<std::string>>()->default_value({}));
+  options.add_options()("data-dir", "Directory of the store.",
+                        cxxopts::value<std::string>()->default_value(kDefaultDataDir))(
+      "projection", "Projection to rebuild (repeatable); all when omitted.",
+      cxxopts::value<std::vector<std::string>>()->default_value({}));
   cxxopts::ParseResult args;
   int exit_code = 0;
   if (!Parse(options, argc, argv, &args, &exit_code)) return exit_code;
@@ -124,18 +123,17 @@ int Replay(int argc, char** argv) {
 int Dump(int argc, char** argv) {
   cxxopts::Options options("runledger dump",
                            "Print the projections' state, or the log (server must be stopped).");
-  options.add_options()
-      ("data-dir", "Directory of the store.",
-       cxxopts::value<std::string>()->default_value(kDefaultDataDir))
-      ("log", "Print the log, one `<sequence> <kind> <name>` line per event.");
+  options.add_options()("data-dir", "Directory of the store.",
+                        cxxopts::value<std::string>()->default_value(kDefaultDataDir))(
+      "log", "Print the log, one `<sequence> <kind> <name>` line per event.");
   cxxopts::ParseResult args;
   int exit_code = 0;
   if (!Parse(options, argc, argv, &args, &exit_code)) return exit_code;
 
   absl::StatusOr<std::unique_ptr<Store>> store = Store::Open(args["data-dir"].as<std::string>());
   if (!store.ok()) return Fail(store.status());
-  absl::Status s = args.count("log") ? (*store)->DumpLog(std::cout)
-                                     : (*store)->DumpProjections(std::cout);
+  absl::Status s =
+      args.count("log") ? (*store)->DumpLog(std::cout) : (*store)->DumpProjections(std::cout);
   return s.ok() ? 0 : Fail(s);
 }
 

@@ -91,7 +91,7 @@ TEST(IndexKeyTest, ScopeKeysDoNotShareAPrefixWithLongerScopes) {
 TEST(ResultsIndexKeysTest, CoversEveryFieldInAllAndParentScopes) {
   Result result = MakeResult("p/results/r", "uid", 10, 20);
   result.mutable_summary()->mutable_start_time()->set_seconds(3);
-  std::vector<std::string> keys = ResultsProjection::IndexKeys(result);
+  std::vector<std::string> keys = ResultsProjection::KeysOf(result).index;
   EXPECT_THAT(keys, SizeIs(10));
   for (const std::string& scope : {ScopeAll(), ScopeParent("p")}) {
     EXPECT_THAT(keys,
@@ -105,7 +105,7 @@ TEST(ResultsIndexKeysTest, CoversEveryFieldInAllAndParentScopes) {
 
 TEST(ResultsIndexKeysTest, MissingSummaryTimesUseTheMissingTime) {
   std::vector<std::string> keys =
-      ResultsProjection::IndexKeys(MakeResult("p/results/r", "u", 1, 1));
+      ResultsProjection::KeysOf(MakeResult("p/results/r", "u", 1, 1)).index;
   EXPECT_THAT(keys, Contains(IndexKey(SortField::kSummaryStartTime, "A", kMissingTime, "u")));
   EXPECT_THAT(keys, Not(Contains(IndexKey(SortField::kSummaryStartTime, "A", 0, "u"))));
 }
@@ -117,7 +117,7 @@ TEST(RecordsIndexKeysTest, CoversEveryFieldInAllParentAndResultScopes) {
   record.set_uid("uid");
   *record.mutable_create_time() = NanosToTimestamp(10);
   *record.mutable_update_time() = NanosToTimestamp(20);
-  std::vector<std::string> keys = RecordsProjection::IndexKeys(stored);
+  std::vector<std::string> keys = RecordsProjection::KeysOf(stored).index;
   EXPECT_THAT(keys, SizeIs(9));
   for (const std::string& scope : {ScopeAll(), ScopeParent("p"), ScopeResult("p", "r")}) {
     EXPECT_THAT(keys, IsSupersetOf({IndexKey(SortField::kUid, scope, 0, "uid"),
@@ -139,7 +139,7 @@ class FoldEntityTest : public ::testing::Test {
   void Fold(const std::string& name, const Result* result) {
     rocksdb::WriteBatchWithIndex batch(rocksdb::BytewiseComparator(), 0, true);
     FoldState state(database_->db(), database_->family(kFamily), &batch);
-    ASSERT_TRUE(FoldEntity(state, name, result, &ResultsProjection::IndexKeys).ok());
+    ASSERT_TRUE(FoldEntity(state, name, result, &ResultsProjection::KeysOf).ok());
     ASSERT_TRUE(database_->db()->Write(rocksdb::WriteOptions(), batch.GetWriteBatch()).ok());
   }
 
@@ -158,7 +158,9 @@ class FoldEntityTest : public ::testing::Test {
     std::map<std::string, std::string> expected;
     for (const Result& r : results) {
       expected[EntityKey(r.name())] = SerializeDeterministic(r);
-      for (const std::string& key : ResultsProjection::IndexKeys(r)) expected[key] = r.name();
+      const EntityKeys keys = ResultsProjection::KeysOf(r);
+      expected[keys.uid_key] = r.name();
+      for (const std::string& key : keys.index) expected[key] = "";
     }
     return expected;
   }
@@ -199,8 +201,8 @@ TEST_F(FoldEntityTest, SeesEarlierEffectsOfTheSameBatch) {
   *updated.mutable_update_time() = NanosToTimestamp(99);
   rocksdb::WriteBatchWithIndex batch(rocksdb::BytewiseComparator(), 0, true);
   FoldState state(database_->db(), database_->family(kFamily), &batch);
-  ASSERT_TRUE(FoldEntity(state, result.name(), &result, &ResultsProjection::IndexKeys).ok());
-  ASSERT_TRUE(FoldEntity(state, result.name(), &updated, &ResultsProjection::IndexKeys).ok());
+  ASSERT_TRUE(FoldEntity(state, result.name(), &result, &ResultsProjection::KeysOf).ok());
+  ASSERT_TRUE(FoldEntity(state, result.name(), &updated, &ResultsProjection::KeysOf).ok());
   ASSERT_TRUE(database_->db()->Write(rocksdb::WriteOptions(), batch.GetWriteBatch()).ok());
   // The first state's update_time entry must be gone: the second fold read the first's value.
   EXPECT_EQ(Contents(), Expected({updated}));
@@ -214,7 +216,7 @@ TEST_F(FoldEntityTest, UndecodableStoredStateIsDataLoss) {
   Result result = MakeResult("p/results/r", "u1", 10, 10);
   rocksdb::WriteBatchWithIndex batch(rocksdb::BytewiseComparator(), 0, true);
   FoldState state(database_->db(), database_->family(kFamily), &batch);
-  EXPECT_EQ(FoldEntity(state, result.name(), &result, &ResultsProjection::IndexKeys).code(),
+  EXPECT_EQ(FoldEntity(state, result.name(), &result, &ResultsProjection::KeysOf).code(),
             absl::StatusCode::kDataLoss);
 }
 

@@ -5,9 +5,17 @@
 
 #include <string>
 
+#include "absl/strings/string_view.h"
+
 namespace runledger {
 
 std::string NewUuid();
+
+// The 16 bytes of a canonical (lowercase, hyphenated) UUID; byte order equals the text's order.
+// Returns false, appending nothing, if `uuid` is not canonical.
+bool AppendUuidBytes(absl::string_view uuid, std::string* out);
+// The canonical text of 16 UUID bytes.
+std::string UuidFromBytes(absl::string_view bytes);
 
 }  // namespace runledger
 

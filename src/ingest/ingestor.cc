@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
+#include "src/common/entity_fields.h"
 #include "src/common/names.h"
 #include "src/common/time_util.h"
 #include "src/common/uuid.h"
@@ -82,29 +83,20 @@ int64_t NextUpdateNanos(const google::protobuf::Timestamp& previous) {
   return std::max(NowNanos(), TimestampToNanos(previous) + 1);
 }
 
-std::string Etag(absl::string_view uid, int64_t update_nanos) {
-  return absl::StrCat(uid, "-", update_nanos);
-}
-
 // Sets the server-owned fields of a new entity: uid (and its deprecated twin), the four times
 // and the etag.
 template <typename Entity>
 void StampCreated(Entity* entity, int64_t now) {
-  const std::string uid = NewUuid();
-  entity->set_uid(uid);
-  entity->set_id(uid);
+  entity->set_uid(NewUuid());
   *entity->mutable_create_time() = NanosToTimestamp(now);
-  *entity->mutable_created_time() = entity->create_time();
   *entity->mutable_update_time() = entity->create_time();
-  *entity->mutable_updated_time() = entity->create_time();
-  entity->set_etag(Etag(uid, now));
+  SetDerivedFields(entity);
 }
 
 template <typename Entity>
 void StampUpdated(Entity* entity, int64_t now) {
   *entity->mutable_update_time() = NanosToTimestamp(now);
-  *entity->mutable_updated_time() = entity->update_time();
-  entity->set_etag(Etag(entity->uid(), now));
+  SetDerivedFields(entity);
 }
 
 absl::Status CheckEtag(absl::string_view requested, absl::string_view stored) {
@@ -124,7 +116,8 @@ template <typename Entity>
 absl::StatusOr<Entity> Existing(absl::StatusOr<std::optional<Entity>> stored,
                                 absl::string_view what, absl::string_view name) {
   if (!stored.ok()) return stored.status();
-  if (!stored->has_value()) return absl::NotFoundError(absl::StrCat("failed to find ", what, ": ", name));
+  if (!stored->has_value())
+    return absl::NotFoundError(absl::StrCat("failed to find ", what, ": ", name));
   return std::move(**stored);
 }
 
@@ -133,7 +126,8 @@ template <typename Entity>
 absl::Status Absent(absl::StatusOr<std::optional<Entity>> stored, absl::string_view what,
                     absl::string_view name) {
   if (!stored.ok()) return stored.status();
-  if (stored->has_value()) return absl::AlreadyExistsError(absl::StrCat(what, " ", name, " already exists"));
+  if (stored->has_value())
+    return absl::AlreadyExistsError(absl::StrCat(what, " ", name, " already exists"));
   return absl::OkStatus();
 }
 
@@ -155,9 +149,9 @@ void Ingestor::CreateResult(const api::CreateResultRequest& request, std::string
     if (!valid.ok()) return done(valid);
   }
   Submit<api::Result>(
-      [&input, source = std::move(source)](const CoreReader& head,
-                                           EventLog::ProposalContext& context)
-          -> absl::StatusOr<api::Result> {
+      [&input, source = std::move(source)](
+          const CoreReader& head,
+          EventLog::ProposalContext& context) -> absl::StatusOr<api::Result> {
         absl::Status absent = Absent(head.GetResult(input.name()), "result", input.name());
         if (!absent.ok()) return absent;
         const int64_t now = NowNanos();
@@ -177,9 +171,9 @@ void Ingestor::UpdateResult(const api::UpdateResultRequest& request, std::string
   absl::StatusOr<ResultName> name = ParseResultName(request.name());
   if (!name.ok()) return done(name.status());
   Submit<api::Result>(
-      [&request, source = std::move(source)](const CoreReader& head,
-                                             EventLog::ProposalContext& context)
-          -> absl::StatusOr<api::Result> {
+      [&request, source = std::move(source)](
+          const CoreReader& head,
+          EventLog::ProposalContext& context) -> absl::StatusOr<api::Result> {
         absl::StatusOr<api::Result> result =
             Existing(head.GetResult(request.name()), "a result", request.name());
         if (!result.ok()) return result.status();
@@ -233,7 +227,8 @@ void Ingestor::CreateRecord(const api::CreateRecordRequest& request, std::string
   if (request.parent() != result_name) return done(ParentMismatch(request.parent(), result_name));
   Submit<api::Record>(
       [&input, result_name = std::move(result_name), source = std::move(source)](
-          const CoreReader& head, EventLog::ProposalContext& context) -> absl::StatusOr<api::Record> {
+          const CoreReader& head,
+          EventLog::ProposalContext& context) -> absl::StatusOr<api::Record> {
         absl::StatusOr<api::Result> result =
             Existing(head.GetResult(result_name), "result", result_name);
         if (!result.ok()) return result.status();
@@ -257,9 +252,9 @@ void Ingestor::UpdateRecord(const api::UpdateRecordRequest& request, std::string
   absl::StatusOr<RecordName> name = ParseRecordName(request.record().name());
   if (!name.ok()) return done(name.status());
   Submit<api::Record>(
-      [&request, source = std::move(source)](const CoreReader& head,
-                                             EventLog::ProposalContext& context)
-          -> absl::StatusOr<api::Record> {
+      [&request, source = std::move(source)](
+          const CoreReader& head,
+          EventLog::ProposalContext& context) -> absl::StatusOr<api::Record> {
         const std::string& name = request.record().name();
         absl::StatusOr<api::Record> record = Existing(head.GetRecord(name), "record", name);
         if (!record.ok()) return record.status();
@@ -283,9 +278,8 @@ void Ingestor::DeleteRecord(const api::DeleteRecordRequest& request, std::string
   absl::StatusOr<RecordName> name = ParseRecordName(request.name());
   if (!name.ok()) return done(name.status());
   Submit<Empty>(
-      [&request, source = std::move(source)](const CoreReader& head,
-                                             EventLog::ProposalContext& context)
-          -> absl::StatusOr<Empty> {
+      [&request, source = std::move(source)](
+          const CoreReader& head, EventLog::ProposalContext& context) -> absl::StatusOr<Empty> {
         absl::StatusOr<api::Record> record =
             Existing(head.GetRecord(request.name()), "record", request.name());
         if (!record.ok()) return record.status();
@@ -311,9 +305,9 @@ absl::StatusOr<api::Result> Ingestor::UpdateResult(const api::UpdateResultReques
 
 absl::Status Ingestor::DeleteResult(const api::DeleteResultRequest& request,
                                     absl::string_view source) {
-  return Await<Empty>([&](Done<Empty> done) {
-           DeleteResult(request, std::string(source), std::move(done));
-         }).status();
+  return Await<Empty>(
+             [&](Done<Empty> done) { DeleteResult(request, std::string(source), std::move(done)); })
+      .status();
 }
 
 absl::StatusOr<api::Record> Ingestor::CreateRecord(const api::CreateRecordRequest& request,
@@ -330,9 +324,9 @@ absl::StatusOr<api::Record> Ingestor::UpdateRecord(const api::UpdateRecordReques
 
 absl::Status Ingestor::DeleteRecord(const api::DeleteRecordRequest& request,
                                     absl::string_view source) {
-  return Await<Empty>([&](Done<Empty> done) {
-           DeleteRecord(request, std::string(source), std::move(done));
-         }).status();
+  return Await<Empty>(
+             [&](Done<Empty> done) { DeleteRecord(request, std::string(source), std::move(done)); })
+      .status();
 }
 
 }  // namespace runledger

@@ -66,8 +66,8 @@ class Ingestor {
   // Decides a write's events against the state at the head of the log; runs on the commit
   // thread.
   template <typename T>
-  using Decide = std::function<absl::StatusOr<T>(const CoreReader& head,
-                                                 EventLog::ProposalContext& context)>;
+  using Decide =
+      std::function<absl::StatusOr<T>(const CoreReader& head, EventLog::ProposalContext& context)>;
 
   template <typename T>
   void Submit(Decide<T> decide, Done<T> done);

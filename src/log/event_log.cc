@@ -14,8 +14,7 @@ constexpr size_t kMaxGroupProposals = 1024;
 // Appends a fixed list of events; what Append waits on.
 class EventsProposal : public EventLog::Proposal {
  public:
-  EventsProposal(std::vector<v1::Event>* events, absl::Status* status,
-                 absl::Notification* done)
+  EventsProposal(std::vector<v1::Event>* events, absl::Status* status, absl::Notification* done)
       : events_(events), status_(status), done_(done) {}
 
   absl::Status Propose(EventLog::ProposalContext& context) override {

@@ -1,10 +1,12 @@
 #include "src/projections/core_reader.h"
 
 #include <memory>
+#include <type_traits>
 
 #include "absl/strings/str_cat.h"
 #include "runledger/v1/event.pb.h"
 #include "runledger/v1/stored.pb.h"
+#include "src/common/entity_fields.h"
 #include "src/log/event_log.h"
 #include "src/projections/entity_index.h"
 #include "src/projections/records_projection.h"
@@ -58,6 +60,7 @@ absl::StatusOr<std::vector<std::optional<Stored>>> CoreReader::ReadEntities(
     if (!entities[i].emplace().ParseFromString(*(*values)[i])) {
       return absl::DataLossError(absl::StrCat("undecodable stored state of ", names[i]));
     }
+    if constexpr (std::is_same_v<Stored, Result>) SetDerivedFields(&*entities[i]);
   }
   return entities;
 }
@@ -80,13 +83,15 @@ absl::StatusOr<std::vector<std::optional<Record>>> CoreReader::ReadRecords(
   for (size_t i = 0; i < names.size(); ++i) {
     if (!(*stored)[i]) continue;
     records[i] = std::move(*(*stored)[i]->mutable_record());
+    SetDerivedFields(&*records[i]);
     if ((*stored)[i]->data_sequence() == 0) continue;
     const std::optional<std::string>& bytes = (*events)[next_event++];
     v1::Event event;
     if (!bytes || !event.ParseFromString(*bytes)) {
       return absl::DataLossError(absl::StrCat("missing data event of ", names[i]));
     }
-    records[i]->mutable_data()->set_value(std::move(*event.mutable_record()->mutable_data()->mutable_value()));
+    records[i]->mutable_data()->set_value(
+        std::move(*event.mutable_record()->mutable_data()->mutable_value()));
   }
   return records;
 }
@@ -138,19 +143,34 @@ absl::StatusOr<std::vector<Result>> CoreReader::GetResults(
   return Present(std::move(*results));
 }
 
-absl::StatusOr<std::vector<std::string>> CoreReader::RecordNamesOf(
-    absl::string_view parent, absl::string_view result) const {
-  const std::string prefix = IndexPrefix(SortField::kUid, ScopeResult(parent, result));
+absl::StatusOr<std::vector<std::string>> CoreReader::NamesOfUids(
+    absl::string_view family, const std::vector<std::string>& uids,
+    const rocksdb::ReadOptions& options) const {
+  std::vector<std::string> keys;
+  keys.reserve(uids.size());
+  for (const std::string& uid : uids) keys.push_back(UidKey(uid));
+  absl::StatusOr<std::vector<std::optional<std::string>>> values =
+      ReadValues(family, keys, options);
+  if (!values.ok()) return values.status();
   std::vector<std::string> names;
+  names.reserve(uids.size());
+  for (std::optional<std::string>& value : *values) names.push_back(value.value_or(""));
+  return names;
+}
+
+absl::StatusOr<std::vector<std::string>> CoreReader::RecordNamesOf(absl::string_view parent,
+                                                                   absl::string_view result) const {
+  const std::string prefix = IndexPrefix(SortField::kUid, ScopeResult(parent, result));
+  std::vector<std::string> uids;
   rocksdb::ColumnFamilyHandle* family = database_->family(RecordsProjection::kName);
   std::unique_ptr<rocksdb::Iterator> it(
       database_->db()->NewIterator(rocksdb::ReadOptions(), family));
   if (pending_ != nullptr) it.reset(pending_->NewIteratorWithBase(family, it.release()));
   for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
-    names.push_back(it->value().ToString());
+    uids.push_back(UidOfIndexKey(ToView(it->key()), prefix.size(), SortField::kUid));
   }
   if (!it->status().ok()) return FromRocks(it->status());
-  return names;
+  return NamesOfUids(RecordsProjection::kName, uids, rocksdb::ReadOptions());
 }
 
 }  // namespace runledger

@@ -39,6 +39,12 @@ class CoreReader {
   absl::StatusOr<std::vector<tekton::results::v1alpha2::Result>> GetResults(
       const std::vector<std::string>& names, const rocksdb::ReadOptions& options) const;
 
+  // The names of the entities of projection `family` with the given uids, in order; a uid with
+  // no entity gives an empty name.
+  absl::StatusOr<std::vector<std::string>> NamesOfUids(absl::string_view family,
+                                                       const std::vector<std::string>& uids,
+                                                       const rocksdb::ReadOptions& options) const;
+
   // The names of every record of result `<parent>/results/<result>`.
   absl::StatusOr<std::vector<std::string>> RecordNamesOf(absl::string_view parent,
                                                          absl::string_view result) const;

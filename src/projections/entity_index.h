@@ -1,9 +1,12 @@
 // The key layout shared by the Results and the Records projections, and the one fold step they
-// share: replacing an entity and its ordering-index entries.
+// share: replacing an entity, its uid entry and its ordering-index entries.
 //
 // Keys, inside the projection's column family:
-//   'N' <name>                                -> the entity, deterministic protobuf encoding
-//   'I' <field> <scope> '\0' <sort value> <uid> -> the entity's name
+//   'N' <name>                                    -> the entity, deterministic protobuf encoding,
+//                                                    without its derived fields (entity_fields.h)
+//   'U' <uid>                                     -> the entity's name
+//   'I' <field> <scope> '\0' <sort value> <uid>  -> empty
+// uid:        16 bytes for a canonical UUID (every uid RunLedger issues), else its text.
 // field:      one SortField character.
 // scope:      "A" (all entities), "P<parent>" (one parent) or "S<parent>/<result id>" (the
 //             records of one result). Names never contain '\0', so a scope's entries are exactly
@@ -12,7 +15,8 @@
 //             (AppendOrderedNanos). A missing time is stored as the largest time, so it sorts last
 //             ascending and first descending, as SQL NULLs do.
 // Entries with equal sort value are ordered by uid, which is what upstream's keyset pagination
-// `(column, id) > (value, uid)` needs.
+// `(column, id) > (value, uid)` needs. Index entries hold no name (it would repeat in every
+// entry); a page resolves its uids to names through the 'U' entries.
 #ifndef RUNLEDGER_PROJECTIONS_ENTITY_INDEX_H_
 #define RUNLEDGER_PROJECTIONS_ENTITY_INDEX_H_
 
@@ -45,36 +49,42 @@ std::string ScopeAll();
 std::string ScopeParent(absl::string_view parent);
 std::string ScopeResult(absl::string_view parent, absl::string_view result_id);
 
+std::string UidKey(absl::string_view uid);
 std::string IndexPrefix(SortField field, absl::string_view scope);
 // `nanos` is ignored for SortField::kUid.
 std::string IndexKey(SortField field, absl::string_view scope, int64_t nanos,
                      absl::string_view uid);
+// The uid at the end of an index key of `field` with prefix length `prefix_size`.
+std::string UidOfIndexKey(absl::string_view key, size_t prefix_size, SortField field);
 
-// Replaces the stored entity `name`: deletes `old_index` entries that are not in `new_index`,
+// The keys an entity owns besides its 'N' entry: its uid entry and its index entries.
+struct EntityKeys {
+  std::string uid_key;
+  std::vector<std::string> index;
+};
+
+// Replaces the stored entity `name`: removes the keys in `old_keys` that are not in `new_keys`,
 // writes the new ones, and stores `value` (or deletes the entity when `value` is nullopt).
-absl::Status ReplaceEntity(FoldState& state, absl::string_view name,
-                           const std::vector<std::string>& old_index,
-                           const std::optional<std::string>& value,
-                           const std::vector<std::string>& new_index);
+absl::Status ReplaceEntity(FoldState& state, absl::string_view name, const EntityKeys& old_keys,
+                           const std::optional<std::string>& value, const EntityKeys& new_keys);
 
 // The fold step of an entity projection: stores `entity` as the new state of `name` (or removes
-// `name` when `entity` is null), keeping the ordering index computed by `index_keys` in step.
+// `name` when `entity` is null), keeping the keys computed by `keys_of` in step.
 template <typename Entity>
 absl::Status FoldEntity(FoldState& state, absl::string_view name, const Entity* entity,
-                        std::vector<std::string> (*index_keys)(const Entity&)) {
+                        EntityKeys (*keys_of)(const Entity&)) {
   absl::StatusOr<std::optional<std::string>> old_value = state.Get(EntityKey(name));
   if (!old_value.ok()) return old_value.status();
-  std::vector<std::string> old_index;
+  EntityKeys old_keys;
   if (old_value->has_value()) {
     Entity old_entity;
     if (!old_entity.ParseFromString(**old_value)) {
       return absl::DataLossError(absl::StrCat("undecodable stored state of ", name));
     }
-    old_index = index_keys(old_entity);
+    old_keys = keys_of(old_entity);
   }
-  if (entity == nullptr) return ReplaceEntity(state, name, old_index, std::nullopt, {});
-  return ReplaceEntity(state, name, old_index, SerializeDeterministic(*entity),
-                       index_keys(*entity));
+  if (entity == nullptr) return ReplaceEntity(state, name, old_keys, std::nullopt, {});
+  return ReplaceEntity(state, name, old_keys, SerializeDeterministic(*entity), keys_of(*entity));
 }
 
 }  // namespace runledger

@@ -74,8 +74,8 @@ absl::Status ProjectionSet::Fold(absl::Span<const v1::Event* const> events,
 
 absl::StatusOr<uint64_t> ProjectionSet::Checkpoint(const Projection& projection) const {
   std::string value;
-  rocksdb::Status s = database_->db()->Get(
-      rocksdb::ReadOptions(), database_->family(kMetaFamily), CheckpointKey(projection), &value);
+  rocksdb::Status s = database_->db()->Get(rocksdb::ReadOptions(), database_->family(kMetaFamily),
+                                           CheckpointKey(projection), &value);
   if (s.IsNotFound()) return 0;
   if (!s.ok()) return FromRocks(s);
   if (value.size() != 8) return absl::DataLossError("malformed projection checkpoint");
@@ -84,8 +84,8 @@ absl::StatusOr<uint64_t> ProjectionSet::Checkpoint(const Projection& projection)
 
 absl::StatusOr<int> ProjectionSet::StoredVersion(const Projection& projection) const {
   std::string value;
-  rocksdb::Status s = database_->db()->Get(
-      rocksdb::ReadOptions(), database_->family(kMetaFamily), VersionKey(projection), &value);
+  rocksdb::Status s = database_->db()->Get(rocksdb::ReadOptions(), database_->family(kMetaFamily),
+                                           VersionKey(projection), &value);
   if (s.IsNotFound()) return 0;
   if (!s.ok()) return FromRocks(s);
   int version = 0;
@@ -132,9 +132,8 @@ absl::Status ProjectionSet::CatchUp(const EventLog& log,
     checkpoints.push_back(*checkpoint);
   }
   const uint64_t head = log.LastSequence();
-  const uint64_t start = checkpoints.empty()
-                             ? head
-                             : *std::min_element(checkpoints.begin(), checkpoints.end());
+  const uint64_t start =
+      checkpoints.empty() ? head : *std::min_element(checkpoints.begin(), checkpoints.end());
   for (uint64_t next = start + 1; next <= head;) {
     absl::StatusOr<std::vector<v1::Event>> events = log.Read(next, kCatchUpChunk);
     if (!events.ok()) return events.status();
@@ -150,7 +149,8 @@ absl::Status ProjectionSet::CatchUp(const EventLog& log,
       if (s.ok()) s = CheckpointOne(*projections_[i], pending.back()->sequence(), &batch);
       if (!s.ok()) return s;
     }
-    absl::Status s = FromRocks(database_->db()->Write(rocksdb::WriteOptions(), batch.GetWriteBatch()));
+    absl::Status s =
+        FromRocks(database_->db()->Write(rocksdb::WriteOptions(), batch.GetWriteBatch()));
     if (!s.ok()) return s;
     next = events->back().sequence() + 1;
     if (progress) progress(next - 1 - start, head - start);

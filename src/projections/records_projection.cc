@@ -1,22 +1,27 @@
 #include "src/projections/records_projection.h"
 
+#include "src/common/entity_fields.h"
 #include "src/common/names.h"
 #include "src/common/time_util.h"
-#include "src/projections/entity_index.h"
 
 namespace runledger {
 
-std::vector<std::string> RecordsProjection::IndexKeys(const v1::StoredRecord& stored) {
+EntityKeys RecordsProjection::KeysOf(const v1::StoredRecord& stored) {
   const tekton::results::v1alpha2::Record& record = stored.record();
   const int64_t created = TimestampToNanos(record.create_time());
   const int64_t updated = TimestampToNanos(record.update_time());
-  const RecordName parsed = *ParseRecordName(record.name());
-  std::vector<std::string> keys;
-  for (const std::string& scope : {ScopeAll(), ScopeParent(parsed.parent),
-                                   ScopeResult(parsed.parent, parsed.result)}) {
-    keys.push_back(IndexKey(SortField::kUid, scope, 0, record.uid()));
-    keys.push_back(IndexKey(SortField::kCreateTime, scope, created, record.uid()));
-    keys.push_back(IndexKey(SortField::kUpdateTime, scope, updated, record.uid()));
+  const absl::StatusOr<RecordName> parsed = ParseRecordName(record.name());
+  EntityKeys keys;
+  keys.uid_key = UidKey(record.uid());
+  std::vector<std::string> scopes = {ScopeAll()};
+  if (parsed.ok()) {
+    scopes.push_back(ScopeParent(parsed->parent));
+    scopes.push_back(ScopeResult(parsed->parent, parsed->result));
+  }
+  for (const std::string& scope : scopes) {
+    keys.index.push_back(IndexKey(SortField::kUid, scope, 0, record.uid()));
+    keys.index.push_back(IndexKey(SortField::kCreateTime, scope, created, record.uid()));
+    keys.index.push_back(IndexKey(SortField::kUpdateTime, scope, updated, record.uid()));
   }
   return keys;
 }
@@ -27,14 +32,15 @@ absl::Status RecordsProjection::Apply(const v1::Event& event, FoldState& state) 
     case v1::RECORD_UPDATED: {
       v1::StoredRecord stored;
       *stored.mutable_record() = event.record();
+      ClearDerivedFields(stored.mutable_record());
       if (event.record().has_data()) {
         stored.mutable_record()->mutable_data()->clear_value();
         stored.set_data_sequence(event.sequence());
       }
-      return FoldEntity(state, event.name(), &stored, &IndexKeys);
+      return FoldEntity(state, event.name(), &stored, &KeysOf);
     }
     case v1::RECORD_DELETED:
-      return FoldEntity<v1::StoredRecord>(state, event.name(), nullptr, &IndexKeys);
+      return FoldEntity<v1::StoredRecord>(state, event.name(), nullptr, &KeysOf);
     default:
       return absl::OkStatus();
   }

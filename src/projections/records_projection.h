@@ -2,9 +2,9 @@
 // through (key layout in entity_index.h). Scopes: all records, one parent, one result. Sort
 // fields: uid, create_time, update_time.
 //
-// The entity value is a runledger.v1.StoredRecord: the record without its data's JSON, and the
-// sequence of the event that carries that JSON. The log thus holds the only copy of each
-// document; CoreReader joins the two on read.
+// The entity value is a runledger.v1.StoredRecord: the record without its derived fields and its
+// data's JSON, and the sequence of the event that carries that JSON. The log thus holds the only
+// copy of each document; CoreReader joins the two on read.
 //
 // Folds RECORD_CREATED / RECORD_UPDATED (store the event's full state) and RECORD_DELETED
 // (remove it); ignores result events (DeleteResult emits one RECORD_DELETED per record).
@@ -14,8 +14,9 @@
 #include <string>
 #include <vector>
 
-#include "src/projections/projection.h"
 #include "runledger/v1/stored.pb.h"
+#include "src/projections/entity_index.h"
+#include "src/projections/projection.h"
 
 namespace runledger {
 
@@ -27,8 +28,8 @@ class RecordsProjection : public Projection {
   int version() const override { return 1; }
   absl::Status Apply(const v1::Event& event, FoldState& state) override;
 
-  // The ordering-index keys of `stored`.
-  static std::vector<std::string> IndexKeys(const v1::StoredRecord& stored);
+  // The uid and ordering-index keys of `stored`.
+  static EntityKeys KeysOf(const v1::StoredRecord& stored);
 };
 
 }  // namespace runledger

@@ -2,14 +2,15 @@
 // through (key layout in entity_index.h). Scopes: all results, and one parent. Sort fields: uid,
 // create_time, update_time, summary.start_time, summary.end_time.
 //
-// Folds RESULT_CREATED / RESULT_UPDATED (store the event's full state) and RESULT_DELETED
-// (remove it); ignores record events.
+// Folds RESULT_CREATED / RESULT_UPDATED (store the event's state, less its derived fields) and
+// RESULT_DELETED (remove it); ignores record events.
 #ifndef RUNLEDGER_PROJECTIONS_RESULTS_PROJECTION_H_
 #define RUNLEDGER_PROJECTIONS_RESULTS_PROJECTION_H_
 
 #include <string>
 #include <vector>
 
+#include "src/projections/entity_index.h"
 #include "src/projections/projection.h"
 #include "tekton/results/v1alpha2/resources.pb.h"
 
@@ -23,8 +24,8 @@ class ResultsProjection : public Projection {
   int version() const override { return 1; }
   absl::Status Apply(const v1::Event& event, FoldState& state) override;
 
-  // The ordering-index keys of `result`.
-  static std::vector<std::string> IndexKeys(const tekton::results::v1alpha2::Result& result);
+  // The uid and ordering-index keys of a stored `result`.
+  static EntityKeys KeysOf(const tekton::results::v1alpha2::Result& result);
 };
 
 }  // namespace runledger

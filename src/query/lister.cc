@@ -134,47 +134,80 @@ class ScopedSnapshot {
   const rocksdb::Snapshot* snapshot_;
 };
 
+// Walks one scope of an ordering index from the plan's cursor, in the plan's direction.
+class IndexCursor {
+ public:
+  IndexCursor(const Database& database, const Plan& plan, const rocksdb::ReadOptions& options)
+      : plan_(plan),
+        prefix_(IndexPrefix(plan.order.field, plan.scope)),
+        it_(database.db()->NewIterator(options, database.family(plan.family))) {
+    if (plan.token) {
+      const auto& item = plan.token->last_item();
+      cursor_ =
+          IndexKey(plan.order.field, plan.scope,
+                   item.has_order_by() ? TimestampToNanos(item.order_by().value()) : 0, item.uid());
+    }
+    if (!plan.order.descending) {
+      it_->Seek(plan.token ? cursor_ : prefix_);
+    } else if (plan.token) {
+      it_->SeekForPrev(cursor_);
+    } else {
+      std::string end = prefix_;
+      end.back() = '\x01';  // just past every key of the scope: names never hold \x01
+      it_->SeekForPrev(end);
+    }
+    SkipCursor();
+  }
+
+  // Appends the uids of up to `count` further entries; false once the scope is exhausted.
+  bool Next(size_t count, std::vector<std::string>* uids) {
+    for (; count > 0 && Valid(); --count) {
+      uids->push_back(UidOfIndexKey(ToView(it_->key()), prefix_.size(), plan_.order.field));
+      Step();
+      SkipCursor();
+    }
+    return Valid();
+  }
+
+  absl::Status status() const { return FromRocks(it_->status()); }
+
+ private:
+  bool Valid() const { return it_->Valid() && it_->key().starts_with(prefix_); }
+  void Step() { plan_.order.descending ? it_->Prev() : it_->Next(); }
+  // The token's own item was on the previous page.
+  void SkipCursor() {
+    if (plan_.token && Valid() && it_->key() == cursor_) Step();
+  }
+
+  const Plan& plan_;
+  const std::string prefix_;
+  std::string cursor_;
+  std::unique_ptr<rocksdb::Iterator> it_;
+};
+
 // The names of up to page_size + 1 entities after the plan's cursor, in the plan's order.
-absl::StatusOr<std::vector<std::string>> ScanIndex(const Database& database, const Plan& plan,
+absl::StatusOr<std::vector<std::string>> ScanIndex(const CoreReader& reader, const Plan& plan,
                                                    const rocksdb::ReadOptions& options) {
-  const std::string prefix = IndexPrefix(plan.order.field, plan.scope);
-  std::unique_ptr<rocksdb::Iterator> it(
-      database.db()->NewIterator(options, database.family(plan.family)));
-  std::string cursor;
-  if (plan.token) {
-    const auto& item = plan.token->last_item();
-    cursor = IndexKey(plan.order.field, plan.scope,
-                      item.has_order_by() ? TimestampToNanos(item.order_by().value()) : 0,
-                      item.uid());
-  }
-  if (!plan.order.descending) {
-    it->Seek(plan.token ? cursor : prefix);
-  } else if (plan.token) {
-    it->SeekForPrev(cursor);
-  } else {
-    std::string end = prefix;
-    end.back() = '\x01';  // just past every key of the scope: names never hold \x01
-    it->SeekForPrev(end);
-  }
-  std::vector<std::string> names;
+  IndexCursor cursor(*reader.database(), plan, options);
   const size_t wanted = static_cast<size_t>(plan.page_size) + 1;
-  while (it->Valid() && it->key().starts_with(prefix) && names.size() < wanted) {
-    const bool at_cursor = plan.token && it->key() == cursor;
-    if (!at_cursor) {
-      absl::string_view name = ToView(it->value());
+  std::vector<std::string> names;
+  bool more = true;
+  while (more && names.size() < wanted) {
+    std::vector<std::string> uids;
+    // Without a result filter every entry is wanted; with one, read ahead in chunks.
+    more = cursor.Next(plan.result_id.empty() ? wanted - names.size() : 256, &uids);
+    absl::StatusOr<std::vector<std::string>> found = reader.NamesOfUids(plan.family, uids, options);
+    if (!found.ok()) return found.status();
+    for (std::string& name : *found) {
+      if (names.size() == wanted) break;
       absl::StatusOr<RecordName> parsed;
       if (plan.result_id.empty() ||
           ((parsed = ParseRecordName(name)).ok() && parsed->result == plan.result_id)) {
-        names.emplace_back(name);
+        names.push_back(std::move(name));
       }
     }
-    if (plan.order.descending) {
-      it->Prev();
-    } else {
-      it->Next();
-    }
   }
-  if (!it->status().ok()) return FromRocks(it->status());
+  if (!cursor.status().ok()) return cursor.status();
   return names;
 }
 
@@ -187,7 +220,7 @@ absl::Status ReadPage(const CoreReader& reader, const Plan& plan, absl::string_v
   ScopedSnapshot snapshot(database.db());
   rocksdb::ReadOptions options;
   options.snapshot = snapshot.get();
-  absl::StatusOr<std::vector<std::string>> names = ScanIndex(database, plan, options);
+  absl::StatusOr<std::vector<std::string>> names = ScanIndex(reader, plan, options);
   if (!names.ok()) return names.status();
   const bool more = names->size() > static_cast<size_t>(plan.page_size);
   if (more) names->pop_back();

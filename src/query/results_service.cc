@@ -13,8 +13,8 @@ namespace api = tekton::results::v1alpha2;
 
 // Finishes `context`'s reactor with `result`, storing the value into `response` on success.
 template <typename T, typename Response>
-grpc::ServerUnaryReactor* Reply(grpc::CallbackServerContext* context,
-                                absl::StatusOr<T> result, Response* response) {
+grpc::ServerUnaryReactor* Reply(grpc::CallbackServerContext* context, absl::StatusOr<T> result,
+                                Response* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   if (result.ok()) *response = std::move(*result);
   reactor->Finish(ToGrpcStatus(result.status()));
@@ -45,8 +45,7 @@ grpc::ServerUnaryReactor* Write(
 }
 
 template <typename Entity>
-absl::StatusOr<Entity> Found(absl::StatusOr<std::optional<Entity>> entity,
-                             absl::string_view name) {
+absl::StatusOr<Entity> Found(absl::StatusOr<std::optional<Entity>> entity, absl::string_view name) {
   if (!entity.ok()) return entity.status();
   if (!entity->has_value()) return absl::NotFoundError(absl::StrCat(name, " not found"));
   return std::move(**entity);
@@ -64,54 +63,56 @@ grpc::ServerUnaryReactor* ResultsService::CreateResult(grpc::CallbackServerConte
                                                        const api::CreateResultRequest* request,
                                                        api::Result* response) {
   return Write<api::Result>(context, response,
-                   [this, request](std::string source, Ingestor::Done<api::Result> done) {
-                     ingestor_->CreateResult(*request, std::move(source), std::move(done));
-                   });
+                            [this, request](std::string source, Ingestor::Done<api::Result> done) {
+                              ingestor_->CreateResult(*request, std::move(source), std::move(done));
+                            });
 }
 
 grpc::ServerUnaryReactor* ResultsService::UpdateResult(grpc::CallbackServerContext* context,
                                                        const api::UpdateResultRequest* request,
                                                        api::Result* response) {
   return Write<api::Result>(context, response,
-                   [this, request](std::string source, Ingestor::Done<api::Result> done) {
-                     ingestor_->UpdateResult(*request, std::move(source), std::move(done));
-                   });
+                            [this, request](std::string source, Ingestor::Done<api::Result> done) {
+                              ingestor_->UpdateResult(*request, std::move(source), std::move(done));
+                            });
 }
 
 grpc::ServerUnaryReactor* ResultsService::DeleteResult(grpc::CallbackServerContext* context,
                                                        const api::DeleteResultRequest* request,
                                                        google::protobuf::Empty* response) {
-  return Write<google::protobuf::Empty>(context, response,
-                   [this, request](std::string source, Ingestor::Done<google::protobuf::Empty> done) {
-                     ingestor_->DeleteResult(*request, std::move(source), std::move(done));
-                   });
+  return Write<google::protobuf::Empty>(
+      context, response,
+      [this, request](std::string source, Ingestor::Done<google::protobuf::Empty> done) {
+        ingestor_->DeleteResult(*request, std::move(source), std::move(done));
+      });
 }
 
 grpc::ServerUnaryReactor* ResultsService::CreateRecord(grpc::CallbackServerContext* context,
                                                        const api::CreateRecordRequest* request,
                                                        api::Record* response) {
   return Write<api::Record>(context, response,
-                   [this, request](std::string source, Ingestor::Done<api::Record> done) {
-                     ingestor_->CreateRecord(*request, std::move(source), std::move(done));
-                   });
+                            [this, request](std::string source, Ingestor::Done<api::Record> done) {
+                              ingestor_->CreateRecord(*request, std::move(source), std::move(done));
+                            });
 }
 
 grpc::ServerUnaryReactor* ResultsService::UpdateRecord(grpc::CallbackServerContext* context,
                                                        const api::UpdateRecordRequest* request,
                                                        api::Record* response) {
   return Write<api::Record>(context, response,
-                   [this, request](std::string source, Ingestor::Done<api::Record> done) {
-                     ingestor_->UpdateRecord(*request, std::move(source), std::move(done));
-                   });
+                            [this, request](std::string source, Ingestor::Done<api::Record> done) {
+                              ingestor_->UpdateRecord(*request, std::move(source), std::move(done));
+                            });
 }
 
 grpc::ServerUnaryReactor* ResultsService::DeleteRecord(grpc::CallbackServerContext* context,
                                                        const api::DeleteRecordRequest* request,
                                                        google::protobuf::Empty* response) {
-  return Write<google::protobuf::Empty>(context, response,
-                   [this, request](std::string source, Ingestor::Done<google::protobuf::Empty> done) {
-                     ingestor_->DeleteRecord(*request, std::move(source), std::move(done));
-                   });
+  return Write<google::protobuf::Empty>(
+      context, response,
+      [this, request](std::string source, Ingestor::Done<google::protobuf::Empty> done) {
+        ingestor_->DeleteRecord(*request, std::move(source), std::move(done));
+      });
 }
 
 grpc::ServerUnaryReactor* ResultsService::GetResult(grpc::CallbackServerContext* context,

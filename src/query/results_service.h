@@ -18,36 +18,44 @@ class ResultsService final : public tekton::results::v1alpha2::Results::Callback
   ResultsService(Ingestor* ingestor, const CoreReader* reader)
       : ingestor_(ingestor), reader_(reader), lister_(reader) {}
 
-  grpc::ServerUnaryReactor* CreateResult(grpc::CallbackServerContext* context,
-                                         const tekton::results::v1alpha2::CreateResultRequest* request,
-                                         tekton::results::v1alpha2::Result* response) override;
-  grpc::ServerUnaryReactor* UpdateResult(grpc::CallbackServerContext* context,
-                                         const tekton::results::v1alpha2::UpdateResultRequest* request,
-                                         tekton::results::v1alpha2::Result* response) override;
+  grpc::ServerUnaryReactor* CreateResult(
+      grpc::CallbackServerContext* context,
+      const tekton::results::v1alpha2::CreateResultRequest* request,
+      tekton::results::v1alpha2::Result* response) override;
+  grpc::ServerUnaryReactor* UpdateResult(
+      grpc::CallbackServerContext* context,
+      const tekton::results::v1alpha2::UpdateResultRequest* request,
+      tekton::results::v1alpha2::Result* response) override;
   grpc::ServerUnaryReactor* GetResult(grpc::CallbackServerContext* context,
                                       const tekton::results::v1alpha2::GetResultRequest* request,
                                       tekton::results::v1alpha2::Result* response) override;
-  grpc::ServerUnaryReactor* DeleteResult(grpc::CallbackServerContext* context,
-                                         const tekton::results::v1alpha2::DeleteResultRequest* request,
-                                         google::protobuf::Empty* response) override;
-  grpc::ServerUnaryReactor* ListResults(grpc::CallbackServerContext* context,
-                                        const tekton::results::v1alpha2::ListResultsRequest* request,
-                                        tekton::results::v1alpha2::ListResultsResponse* response) override;
-  grpc::ServerUnaryReactor* CreateRecord(grpc::CallbackServerContext* context,
-                                         const tekton::results::v1alpha2::CreateRecordRequest* request,
-                                         tekton::results::v1alpha2::Record* response) override;
-  grpc::ServerUnaryReactor* UpdateRecord(grpc::CallbackServerContext* context,
-                                         const tekton::results::v1alpha2::UpdateRecordRequest* request,
-                                         tekton::results::v1alpha2::Record* response) override;
+  grpc::ServerUnaryReactor* DeleteResult(
+      grpc::CallbackServerContext* context,
+      const tekton::results::v1alpha2::DeleteResultRequest* request,
+      google::protobuf::Empty* response) override;
+  grpc::ServerUnaryReactor* ListResults(
+      grpc::CallbackServerContext* context,
+      const tekton::results::v1alpha2::ListResultsRequest* request,
+      tekton::results::v1alpha2::ListResultsResponse* response) override;
+  grpc::ServerUnaryReactor* CreateRecord(
+      grpc::CallbackServerContext* context,
+      const tekton::results::v1alpha2::CreateRecordRequest* request,
+      tekton::results::v1alpha2::Record* response) override;
+  grpc::ServerUnaryReactor* UpdateRecord(
+      grpc::CallbackServerContext* context,
+      const tekton::results::v1alpha2::UpdateRecordRequest* request,
+      tekton::results::v1alpha2::Record* response) override;
   grpc::ServerUnaryReactor* GetRecord(grpc::CallbackServerContext* context,
                                       const tekton::results::v1alpha2::GetRecordRequest* request,
                                       tekton::results::v1alpha2::Record* response) override;
-  grpc::ServerUnaryReactor* ListRecords(grpc::CallbackServerContext* context,
-                                        const tekton::results::v1alpha2::ListRecordsRequest* request,
-                                        tekton::results::v1alpha2::ListRecordsResponse* response) override;
-  grpc::ServerUnaryReactor* DeleteRecord(grpc::CallbackServerContext* context,
-                                         const tekton::results::v1alpha2::DeleteRecordRequest* request,
-                                         google::protobuf::Empty* response) override;
+  grpc::ServerUnaryReactor* ListRecords(
+      grpc::CallbackServerContext* context,
+      const tekton::results::v1alpha2::ListRecordsRequest* request,
+      tekton::results::v1alpha2::ListRecordsResponse* response) override;
+  grpc::ServerUnaryReactor* DeleteRecord(
+      grpc::CallbackServerContext* context,
+      const tekton::results::v1alpha2::DeleteRecordRequest* request,
+      google::protobuf::Empty* response) override;
 
  private:
   Ingestor* const ingestor_;
