@@ -23,8 +23,11 @@ rocksdb::ColumnFamilyOptions Database::FamilyOptions(absl::string_view name) con
   table.format_version = 5;
   table.block_size = 16 << 10;
   if (name != kLogFamily) table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  // Index, filter and compression-dictionary blocks stay pinned in the cache: a point read
+  // that had to fetch (and, for a dictionary, re-digest) them would cost more than the data.
   table.cache_index_and_filter_blocks = true;
-  table.pin_l0_filter_and_index_blocks_in_cache = true;
+  table.metadata_cache_options.top_level_index_pinning = rocksdb::PinningTier::kAll;
+  table.metadata_cache_options.unpartitioned_pinning = rocksdb::PinningTier::kAll;
 
   rocksdb::ColumnFamilyOptions cf;
   cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
