@@ -48,7 +48,7 @@ rocksdb::ColumnFamilyOptions Database::FamilyOptions(absl::string_view name) con
     cf.bottommost_compression_opts.level = 3;
     cf.bottommost_compression_opts.enabled = true;
   }
-  cf.write_buffer_size = (name == kLogFamily) ? 64 << 20 : 16 << 20;
+  cf.write_buffer_size = (name == kLogFamily) ? 32 << 20 : 16 << 20;
   cf.level_compaction_dynamic_level_bytes = true;
   return cf;
 }

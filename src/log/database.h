@@ -41,7 +41,7 @@ class Database {
  public:
   struct Options {
     size_t block_cache_bytes = 128 << 20;
-    size_t memtable_bytes = 128 << 20;
+    size_t memtable_bytes = 64 << 20;
   };
 
   // Opens (creating if needed) the database in `dir` with the log's column families and
