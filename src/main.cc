@@ -111,8 +111,9 @@ int Replay(int argc, char** argv) {
   absl::StatusOr<std::unique_ptr<Store>> store = Store::Open(args["data-dir"].as<std::string>());
   if (!store.ok()) return Fail(store.status());
   const auto start = absl::Now();
-  absl::Status s =
-      (*store)->Rebuild(args["projection"].as<std::vector<std::string>>(), &PrintProgress);
+  std::vector<std::string> projections;
+  if (args.count("projection")) projections = args["projection"].as<std::vector<std::string>>();
+  absl::Status s = (*store)->Rebuild(projections, &PrintProgress);
   if (!s.ok()) return Fail(s);
   const double seconds = absl::ToDoubleSeconds(absl::Now() - start);
   const uint64_t events = (*store)->log().LastSequence();

@@ -106,6 +106,12 @@ absl::Status ProjectionSet::ResetOne(const Projection& projection) {
 }
 
 absl::Status ProjectionSet::Reset(const std::vector<std::string>& names) {
+  for (const std::string& name : names) {
+    if (std::none_of(projections_.begin(), projections_.end(),
+                     [&](const auto& p) { return p->name() == name; })) {
+      return absl::InvalidArgumentError(absl::StrCat("unknown projection \"", name, "\""));
+    }
+  }
   for (const auto& projection : projections_) {
     if (!names.empty() &&
         std::find(names.begin(), names.end(), projection->name()) == names.end()) {

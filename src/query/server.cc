@@ -3,7 +3,6 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
-#include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server_builder.h"
 
@@ -28,7 +27,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   server->results_service_ =
       std::make_unique<ResultsService>(server->ingestor_.get(), &server->store_->reader());
 
-  grpc::EnableDefaultHealthCheckService(true);
+  server->health_service_ =
+      std::make_unique<HealthService>(std::vector<std::string>{std::string(kResultsServiceName)});
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   int port = 0;
@@ -36,23 +36,23 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   builder.SetMaxReceiveMessageSize(options.max_receive_message_bytes);
   builder.SetMaxSendMessageSize(100 << 20);
   builder.RegisterService(server->results_service_.get());
+  builder.RegisterService(server->health_service_.get());
   server->grpc_server_ = builder.BuildAndStart();
   if (server->grpc_server_ == nullptr || port == 0) {
     return absl::UnavailableError(absl::StrCat("cannot listen on ", options.listen));
   }
   server->address_ = absl::StrCat(HostOf(options.listen), ":", port);
-  grpc::HealthCheckServiceInterface* health = server->grpc_server_->GetHealthCheckService();
-  health->SetServingStatus(std::string(kResultsServiceName), true);
   return server;
 }
 
 void Server::Shutdown(absl::Duration grace) {
   if (grpc_server_ == nullptr) return;
-  grpc_server_->GetHealthCheckService()->Shutdown();
+  health_service_->Shutdown();
   grpc_server_->Shutdown(absl::ToChronoTime(absl::Now() + grace));
   grpc_server_->Wait();
   grpc_server_.reset();
   results_service_.reset();
+  health_service_.reset();
   ingestor_.reset();
   store_.reset();
 }

@@ -12,6 +12,7 @@
 #include "grpcpp/server.h"
 #include "src/ingest/ingestor.h"
 #include "src/projections/store.h"
+#include "src/query/health_service.h"
 #include "src/query/results_service.h"
 
 namespace runledger {
@@ -42,6 +43,7 @@ class Server {
   std::unique_ptr<Store> store_;
   std::unique_ptr<Ingestor> ingestor_;
   std::unique_ptr<ResultsService> results_service_;
+  std::unique_ptr<HealthService> health_service_;
   std::unique_ptr<grpc::Server> grpc_server_;
 };
 
