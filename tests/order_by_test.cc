@@ -1,6 +1,7 @@
 // Unit tests of order_by parsing for ListResults and ListRecords (src/query/order_by.h, §3.3).
 #include "src/query/order_by.h"
 
+#include <ostream>
 #include <string>
 
 #include "gmock/gmock.h"
@@ -21,6 +22,9 @@ struct ParseCase {
   std::string field_name;
   bool descending;
 };
+
+// Names the case by its input in test output (and in ctest's test names).
+void PrintTo(const ParseCase& c, std::ostream* out) { *out << '"' << c.text << '"'; }
 
 class ParseResultOrderTest : public ::testing::TestWithParam<ParseCase> {};
 
