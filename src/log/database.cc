@@ -39,7 +39,7 @@ rocksdb::ColumnFamilyOptions Database::FamilyOptions(absl::string_view name) con
     cf.compression = rocksdb::kZSTD;
     cf.compression_opts.level = 3;
     cf.compression_opts.max_dict_bytes = 64 << 10;
-    cf.compression_opts.zstd_max_train_bytes = 100 * (64 << 10);
+    cf.compression_opts.zstd_max_train_bytes = 16 * (64 << 10);
   } else {
     // Index and state keys arrive in random order and get rewritten by compaction: cheap LZ4
     // on the way down, ZSTD where the data comes to rest.
