@@ -27,16 +27,18 @@ grpc::Status Check(Health::Stub& stub, const std::string& service, HealthCheckRe
 TEST(E2eServerTest, HealthReportsServingForTheServerAndTheResultsService) {
   ServerProcess server;
   ASSERT_TRUE(server.Start());
-  auto stub = Health::NewStub(server.NewChannel());
-  for (const std::string service : {"", "tekton.results.v1alpha2.Results"}) {
+  {
+    auto stub = Health::NewStub(server.NewChannel());
+    for (const std::string service : {"", "tekton.results.v1alpha2.Results"}) {
+      HealthCheckResponse response;
+      grpc::Status status = Check(*stub, service, &response);
+      ASSERT_TRUE(status.ok()) << service << ": " << status.error_message();
+      EXPECT_EQ(response.status(), HealthCheckResponse::SERVING) << service;
+    }
     HealthCheckResponse response;
-    grpc::Status status = Check(*stub, service, &response);
-    ASSERT_TRUE(status.ok()) << service << ": " << status.error_message();
-    EXPECT_EQ(response.status(), HealthCheckResponse::SERVING) << service;
+    grpc::Status unknown = Check(*stub, "no.such.Service", &response);
+    EXPECT_EQ(unknown.error_code(), grpc::StatusCode::NOT_FOUND);
   }
-  HealthCheckResponse response;
-  grpc::Status unknown = Check(*stub, "no.such.Service", &response);
-  EXPECT_EQ(unknown.error_code(), grpc::StatusCode::NOT_FOUND);
   EXPECT_EQ(server.Stop(), 0);
 }
 
@@ -68,6 +70,25 @@ TEST(E2eServerTest, SigtermEndsWatchStreamsAndExitsPromptly) {
   stopper.join();
   EXPECT_THAT(seen, ::testing::ElementsAre(HealthCheckResponse::NOT_SERVING));
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(8));
+}
+
+// Requests over 4 MiB (upstream's limit) are refused with ResourceExhausted; the server keeps
+// serving and stores nothing of them.
+TEST(E2eServerTest, OversizedRequestIsResourceExhausted) {
+  ServerProcess server;
+  ASSERT_TRUE(server.Start());
+  {
+    ResultsClient client(server.NewChannel());
+    const std::string result = ResultName("p", "r");
+    ASSERT_OK(client.CreateResult("p", MakeResult(result)));
+    const std::string big = "{\"log\":\"" + std::string(5 << 20, 'x') + "\"}";
+    const std::string name = RecordName(result, "big");
+    EXPECT_CODE(client.CreateRecord(result, MakeRecord(name, "T", big)),
+                grpc::StatusCode::RESOURCE_EXHAUSTED);
+    EXPECT_CODE(client.GetRecord(name), grpc::StatusCode::NOT_FOUND);
+    EXPECT_OK(client.CreateRecord(result, MakeRecord(name, "T", R"({"small":true})")));
+  }
+  EXPECT_EQ(server.Stop(), 0);
 }
 
 TEST(E2eServerTest, HelpExplainsEveryServeFlag) {
