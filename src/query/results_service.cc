@@ -1,6 +1,6 @@
 #include "src/query/results_service.h"
 
-#include <type_traits>
+#include <functional>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
