@@ -66,6 +66,29 @@ absl::Status InvalidToken(absl::string_view reason) {
   return absl::InvalidArgumentError(absl::StrCat("invalid page token: ", reason));
 }
 
+// A token continues only the query that issued it: it must name its last item, and the request
+// must repeat its filter and its order (field and direction).
+absl::Status CheckTokenBinding(const PageToken& token, absl::string_view filter,
+                               const OrderBy& order) {
+  if (!token.has_last_item()) return InvalidToken("last_item: missing required field");
+  if (token.last_item().uid().empty()) return InvalidToken("last_item.uid: missing required field");
+  if (token.filter() != filter) {
+    return InvalidToken("the provided filter differs from the filter used in the previous query");
+  }
+  const bool token_ordered = token.last_item().has_order_by();
+  const bool request_ordered = order.field != SortField::kUid;
+  if (request_ordered && !token_ordered) {
+    return InvalidToken("last_item.order_by: missing required field");
+  }
+  if (!request_ordered && !token_ordered) return absl::OkStatus();
+  const Order& o = token.last_item().order_by();
+  const Order::Direction direction = order.descending ? Order::DESC : Order::ASC;
+  if (!request_ordered || o.field_name() != order.field_name || o.direction() != direction) {
+    return InvalidToken("the order_by differs from the order used in the previous query");
+  }
+  return absl::OkStatus();
+}
+
 // Steps 3-7 of spec/api.md §3.1 for a parent already checked by the caller.
 template <typename Request>
 absl::StatusOr<Plan> PlanList(const Request& request, absl::string_view parent,
@@ -88,26 +111,8 @@ absl::StatusOr<Plan> PlanList(const Request& request, absl::string_view parent,
 
   const absl::string_view filter = absl::StripAsciiWhitespace(request.filter());
   if (plan.token) {
-    if (!plan.token->has_last_item()) return InvalidToken("last_item: missing required field");
-    if (plan.token->last_item().uid().empty()) {
-      return InvalidToken("last_item.uid: missing required field");
-    }
-    if (plan.token->filter() != filter) {
-      return InvalidToken("the provided filter differs from the filter used in the previous query");
-    }
-    const bool token_ordered = plan.token->last_item().has_order_by();
-    const bool request_ordered = plan.order.field != SortField::kUid;
-    if (request_ordered && !token_ordered) {
-      return InvalidToken("last_item.order_by: missing required field");
-    }
-    if (request_ordered || token_ordered) {
-      const Order& o = plan.token->last_item().order_by();
-      const Order::Direction direction = plan.order.descending ? Order::DESC : Order::ASC;
-      if (!request_ordered || o.field_name() != plan.order.field_name ||
-          o.direction() != direction) {
-        return InvalidToken("the order_by differs from the order used in the previous query");
-      }
-    }
+    absl::Status bound = CheckTokenBinding(*plan.token, filter, plan.order);
+    if (!bound.ok()) return bound;
   }
   if (!filter.empty()) {
     return absl::InvalidArgumentError(
