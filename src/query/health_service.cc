@@ -8,7 +8,8 @@ using grpc::health::v1::HealthCheckRequest;
 using grpc::health::v1::HealthCheckResponse;
 
 // One Watch stream: writes the status when it starts, then stays open until the client leaves
-// or the server stops (writing NOT_SERVING first).
+// or the server stops. On stop it writes NOT_SERVING and finishes, whether the stop comes before
+// or after the first write has completed.
 class HealthService::Watcher : public grpc::ServerWriteReactor<HealthCheckResponse> {
  public:
   Watcher(HealthService* service, Status status) : service_(service) {
@@ -20,13 +21,16 @@ class HealthService::Watcher : public grpc::ServerWriteReactor<HealthCheckRespon
   void OnWriteDone(bool ok) override {
     absl::MutexLock lock(&mu_);
     writing_ = false;
-    if (!ok || stopping_) FinishOnce(grpc::Status::OK);
+    if (!ok) {
+      FinishOnce(grpc::Status::OK);
+    } else if (stopping_) {
+      SayGoodbye();
+    }
   }
 
   void OnCancel() override {
     absl::MutexLock lock(&mu_);
-    stopping_ = true;
-    if (!writing_) FinishOnce(grpc::Status::CANCELLED);
+    if (!writing_) FinishOnce(grpc::Status::CANCELLED);  // else OnWriteDone(false) finishes
   }
 
   void OnDone() override {
@@ -38,13 +42,17 @@ class HealthService::Watcher : public grpc::ServerWriteReactor<HealthCheckRespon
   void Stop() {
     absl::MutexLock lock(&mu_);
     stopping_ = true;
-    if (writing_ || finished_) return;  // OnWriteDone finishes
+    if (!writing_) SayGoodbye();  // else OnWriteDone does
+  }
+
+ private:
+  void SayGoodbye() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (finished_) return;
     finished_ = true;
     response_.set_status(HealthCheckResponse::NOT_SERVING);
     StartWriteAndFinish(&response_, grpc::WriteOptions(), grpc::Status::OK);
   }
 
- private:
   void FinishOnce(const grpc::Status& status) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     if (finished_) return;
     finished_ = true;
