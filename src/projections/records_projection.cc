@@ -6,10 +6,20 @@
 
 namespace runledger {
 
+int64_t RecordsProjection::SortNanos(const tekton::results::v1alpha2::Record& record,
+                                     SortField field) {
+  switch (field) {
+    case SortField::kCreateTime:
+      return TimestampToNanos(record.create_time());
+    case SortField::kUpdateTime:
+      return TimestampToNanos(record.update_time());
+    default:
+      return 0;
+  }
+}
+
 EntityKeys RecordsProjection::KeysOf(const v1::StoredRecord& stored) {
   const tekton::results::v1alpha2::Record& record = stored.record();
-  const int64_t created = TimestampToNanos(record.create_time());
-  const int64_t updated = TimestampToNanos(record.update_time());
   const absl::StatusOr<RecordName> parsed = ParseRecordName(record.name());
   EntityKeys keys;
   keys.uid_key = UidKey(record.uid());
@@ -19,9 +29,9 @@ EntityKeys RecordsProjection::KeysOf(const v1::StoredRecord& stored) {
     scopes.push_back(ScopeResult(parsed->parent, parsed->result));
   }
   for (const std::string& scope : scopes) {
-    keys.index.push_back(IndexKey(SortField::kUid, scope, 0, record.uid()));
-    keys.index.push_back(IndexKey(SortField::kCreateTime, scope, created, record.uid()));
-    keys.index.push_back(IndexKey(SortField::kUpdateTime, scope, updated, record.uid()));
+    for (SortField field : {SortField::kUid, SortField::kCreateTime, SortField::kUpdateTime}) {
+      keys.index.push_back(IndexKey(field, scope, SortNanos(record, field), record.uid()));
+    }
   }
   return keys;
 }

@@ -30,6 +30,8 @@ class RecordsProjection : public Projection {
 
   // The uid and ordering-index keys of `stored`.
   static EntityKeys KeysOf(const v1::StoredRecord& stored);
+  // The time `record` sorts by in the `field` order; page tokens carry the same value.
+  static int64_t SortNanos(const tekton::results::v1alpha2::Record& record, SortField field);
 };
 
 }  // namespace runledger

@@ -15,23 +15,33 @@ int64_t NanosOrMissing(bool present, const google::protobuf::Timestamp& ts) {
 
 }  // namespace
 
+int64_t ResultsProjection::SortNanos(const Result& result, SortField field) {
+  switch (field) {
+    case SortField::kCreateTime:
+      return TimestampToNanos(result.create_time());
+    case SortField::kUpdateTime:
+      return TimestampToNanos(result.update_time());
+    case SortField::kSummaryStartTime:
+      return NanosOrMissing(result.summary().has_start_time(), result.summary().start_time());
+    case SortField::kSummaryEndTime:
+      return NanosOrMissing(result.summary().has_end_time(), result.summary().end_time());
+    case SortField::kUid:
+      return 0;
+  }
+  return 0;
+}
+
 EntityKeys ResultsProjection::KeysOf(const Result& result) {
-  const int64_t start =
-      NanosOrMissing(result.summary().has_start_time(), result.summary().start_time());
-  const int64_t end = NanosOrMissing(result.summary().has_end_time(), result.summary().end_time());
-  const int64_t created = TimestampToNanos(result.create_time());
-  const int64_t updated = TimestampToNanos(result.update_time());
   const absl::StatusOr<ResultName> parsed = ParseResultName(result.name());
   EntityKeys keys;
   keys.uid_key = UidKey(result.uid());
   std::vector<std::string> scopes = {ScopeAll()};
   if (parsed.ok()) scopes.push_back(ScopeParent(parsed->parent));
   for (const std::string& scope : scopes) {
-    keys.index.push_back(IndexKey(SortField::kUid, scope, 0, result.uid()));
-    keys.index.push_back(IndexKey(SortField::kCreateTime, scope, created, result.uid()));
-    keys.index.push_back(IndexKey(SortField::kUpdateTime, scope, updated, result.uid()));
-    keys.index.push_back(IndexKey(SortField::kSummaryStartTime, scope, start, result.uid()));
-    keys.index.push_back(IndexKey(SortField::kSummaryEndTime, scope, end, result.uid()));
+    for (SortField field : {SortField::kUid, SortField::kCreateTime, SortField::kUpdateTime,
+                            SortField::kSummaryStartTime, SortField::kSummaryEndTime}) {
+      keys.index.push_back(IndexKey(field, scope, SortNanos(result, field), result.uid()));
+    }
   }
   return keys;
 }

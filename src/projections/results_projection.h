@@ -26,6 +26,9 @@ class ResultsProjection : public Projection {
 
   // The uid and ordering-index keys of a stored `result`.
   static EntityKeys KeysOf(const tekton::results::v1alpha2::Result& result);
+  // The time `result` sorts by in the `field` order (kMissingTime for a missing summary time);
+  // page tokens carry the same value, so the two must come from here.
+  static int64_t SortNanos(const tekton::results::v1alpha2::Result& result, SortField field);
 };
 
 }  // namespace runledger

@@ -33,33 +33,11 @@ struct Plan {
 };
 
 int64_t SortNanos(const Result& result, SortField field) {
-  auto nanos_or_missing = [](bool present, const google::protobuf::Timestamp& ts) {
-    return present ? TimestampToNanos(ts) : kMissingTime;
-  };
-  switch (field) {
-    case SortField::kCreateTime:
-      return TimestampToNanos(result.create_time());
-    case SortField::kUpdateTime:
-      return TimestampToNanos(result.update_time());
-    case SortField::kSummaryStartTime:
-      return nanos_or_missing(result.summary().has_start_time(), result.summary().start_time());
-    case SortField::kSummaryEndTime:
-      return nanos_or_missing(result.summary().has_end_time(), result.summary().end_time());
-    case SortField::kUid:
-      return 0;
-  }
-  return 0;
+  return ResultsProjection::SortNanos(result, field);
 }
 
 int64_t SortNanos(const Record& record, SortField field) {
-  switch (field) {
-    case SortField::kCreateTime:
-      return TimestampToNanos(record.create_time());
-    case SortField::kUpdateTime:
-      return TimestampToNanos(record.update_time());
-    default:
-      return 0;
-  }
+  return RecordsProjection::SortNanos(record, field);
 }
 
 absl::Status InvalidToken(absl::string_view reason) {
