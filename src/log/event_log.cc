@@ -91,6 +91,14 @@ uint64_t EventLog::LastSequence() const {
   return last_sequence_;
 }
 
+uint64_t EventLog::AwaitAfter(uint64_t sequence, absl::Duration timeout) const {
+  absl::MutexLock lock(&mu_);
+  auto advanced = [this, sequence]()
+                      ABSL_SHARED_LOCKS_REQUIRED(mu_) { return last_sequence_ > sequence; };
+  mu_.AwaitWithTimeout(absl::Condition(&advanced), timeout);
+  return last_sequence_;
+}
+
 void EventLog::Submit(std::unique_ptr<Proposal> proposal) {
   absl::MutexLock lock(&mu_);
   queue_.push_back(std::move(proposal));

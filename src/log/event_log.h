@@ -34,6 +34,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "absl/types/span.h"
 #include "rocksdb/utilities/write_batch_with_index.h"
 #include "runledger/v1/event.pb.h"
@@ -104,6 +105,10 @@ class EventLog {
 
   // The sequence number of the last durable event (0 for an empty log).
   uint64_t LastSequence() const;
+
+  // Waits until an event after `sequence` is durable or `timeout` has passed, and returns
+  // LastSequence(). Projection workers tail the log with it.
+  uint64_t AwaitAfter(uint64_t sequence, absl::Duration timeout) const;
 
   // Up to `max_events` events with sequence >= `from`, in order.
   absl::StatusOr<std::vector<v1::Event>> Read(uint64_t from, size_t max_events) const;

@@ -5,6 +5,7 @@
 #include "absl/base/internal/endian.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "src/projections/filter_index_projection.h"
 #include "src/projections/records_projection.h"
 #include "src/projections/results_projection.h"
 
@@ -105,13 +106,12 @@ absl::Status ProjectionSet::ResetOne(const Projection& projection) {
   return FromRocks(database_->db()->Write(options, &batch));
 }
 
+bool ProjectionSet::Owns(absl::string_view name) const {
+  return std::any_of(projections_.begin(), projections_.end(),
+                     [&](const auto& p) { return p->name() == name; });
+}
+
 absl::Status ProjectionSet::Reset(const std::vector<std::string>& names) {
-  for (const std::string& name : names) {
-    if (std::none_of(projections_.begin(), projections_.end(),
-                     [&](const auto& p) { return p->name() == name; })) {
-      return absl::InvalidArgumentError(absl::StrCat("unknown projection \"", name, "\""));
-    }
-  }
   for (const auto& projection : projections_) {
     if (!names.empty() &&
         std::find(names.begin(), names.end(), projection->name()) == names.end()) {
@@ -124,7 +124,8 @@ absl::Status ProjectionSet::Reset(const std::vector<std::string>& names) {
 }
 
 absl::Status ProjectionSet::CatchUp(const EventLog& log,
-                                    const std::function<void(uint64_t, uint64_t)>& progress) {
+                                    const std::function<void(uint64_t, uint64_t)>& progress,
+                                    const std::atomic<bool>* stop) {
   std::vector<uint64_t> checkpoints;
   for (const auto& projection : projections_) {
     absl::StatusOr<int> version = StoredVersion(*projection);
@@ -160,6 +161,7 @@ absl::Status ProjectionSet::CatchUp(const EventLog& log,
     if (!s.ok()) return s;
     next = events->back().sequence() + 1;
     if (progress) progress(next - 1 - start, head - start);
+    if (stop != nullptr && stop->load()) return absl::CancelledError("catch-up stopped");
   }
   return FromRocks(database_->db()->FlushWAL(/*sync=*/true));
 }
@@ -168,6 +170,12 @@ std::unique_ptr<ProjectionSet> NewCoreProjections() {
   std::vector<std::unique_ptr<Projection>> projections;
   projections.push_back(std::make_unique<ResultsProjection>());
   projections.push_back(std::make_unique<RecordsProjection>());
+  return std::make_unique<ProjectionSet>(std::move(projections));
+}
+
+std::unique_ptr<ProjectionSet> NewIndexProjections() {
+  std::vector<std::unique_ptr<Projection>> projections;
+  projections.push_back(std::make_unique<FilterIndexProjection>());
   return std::make_unique<ProjectionSet>(std::move(projections));
 }
 

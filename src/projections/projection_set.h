@@ -9,6 +9,7 @@
 #ifndef RUNLEDGER_PROJECTIONS_PROJECTION_SET_H_
 #define RUNLEDGER_PROJECTIONS_PROJECTION_SET_H_
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <string>
@@ -38,12 +39,17 @@ class ProjectionSet : public EventLog::Folder {
 
   // Brings every projection to the head of `log`: a projection whose stored version differs
   // from its code is reset first; then each folds the events after its checkpoint. `progress`
-  // (optional) is called after every chunk with (folded so far, total to fold).
+  // (optional) is called after every chunk with (folded so far, total to fold). When `stop`
+  // (optional) becomes true, returns Cancelled after the chunk in hand; what is written stays.
   absl::Status CatchUp(const EventLog& log,
-                       const std::function<void(uint64_t, uint64_t)>& progress = nullptr);
+                       const std::function<void(uint64_t, uint64_t)>& progress = nullptr,
+                       const std::atomic<bool>* stop = nullptr);
 
   // Drops the state of every projection (or of those named) so CatchUp rebuilds it from the log.
+  // Names of no projection of the set are ignored (see Owns).
   absl::Status Reset(const std::vector<std::string>& names = {});
+  // Whether a projection of the set is called `name`.
+  bool Owns(absl::string_view name) const;
 
   absl::StatusOr<uint64_t> Checkpoint(const Projection& projection) const;
   const std::vector<std::unique_ptr<Projection>>& projections() const { return projections_; }
@@ -60,8 +66,10 @@ class ProjectionSet : public EventLog::Folder {
   Database* database_ = nullptr;
 };
 
-// The built-in projections, in a set ready to attach.
+// The built-in projections folded inline with every append, in a set ready to attach.
 std::unique_ptr<ProjectionSet> NewCoreProjections();
+// The built-in indexes, folded behind the log by a ProjectionWorker.
+std::unique_ptr<ProjectionSet> NewIndexProjections();
 
 }  // namespace runledger
 

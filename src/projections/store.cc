@@ -4,6 +4,7 @@
 #include <ostream>
 
 #include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
 
 namespace runledger {
 
@@ -11,26 +12,57 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir,
                                                    const Progress& progress) {
   std::unique_ptr<Store> store(new Store());
   store->projections_ = NewCoreProjections();
-  absl::StatusOr<std::unique_ptr<Database>> database =
-      Database::Open(dir, store->projections_->Families());
+  store->indexes_ = NewIndexProjections();
+  std::vector<std::string> families = store->projections_->Families();
+  for (std::string& family : store->indexes_->Families()) families.push_back(std::move(family));
+  absl::StatusOr<std::unique_ptr<Database>> database = Database::Open(dir, families);
   if (!database.ok()) return database.status();
   store->database_ = std::move(*database);
   store->projections_->Attach(store->database_.get());
+  store->indexes_->Attach(store->database_.get());
   store->log_ = std::make_unique<EventLog>(store->database_.get(), store->projections_.get());
   absl::Status s = store->log_->Open();
   if (s.ok()) s = store->projections_->CatchUp(*store->log_, progress);
   if (!s.ok()) return s;
   store->reader_ = std::make_unique<CoreReader>(store->database_.get());
+  store->StartIndexWorker();
   return store;
 }
 
+void Store::StartIndexWorker() {
+  index_worker_ = std::make_unique<ProjectionWorker>(indexes_.get(), log_.get());
+  index_worker_->Start();
+}
+
+bool Store::AwaitIndexes(uint64_t sequence, absl::Duration timeout) const {
+  return index_worker_->AwaitFolded(sequence, timeout);
+}
+
 absl::Status Store::Rebuild(const std::vector<std::string>& names, const Progress& progress) {
-  absl::Status s = projections_->Reset(names);
-  return s.ok() ? projections_->CatchUp(*log_, progress) : s;
+  for (const std::string& name : names) {
+    if (!projections_->Owns(name) && !indexes_->Owns(name)) {
+      return absl::InvalidArgumentError(absl::StrCat("unknown projection \"", name, "\""));
+    }
+  }
+  index_worker_.reset();  // the rebuild folds the indexes itself
+  for (ProjectionSet* set : {projections_.get(), indexes_.get()}) {
+    std::vector<std::string> own;
+    for (const std::string& name : names) {
+      if (set->Owns(name)) own.push_back(name);
+    }
+    if (!names.empty() && own.empty()) continue;
+    absl::Status s = set->Reset(own);
+    if (s.ok()) s = set->CatchUp(*log_, progress);
+    if (!s.ok()) return s;
+  }
+  StartIndexWorker();
+  return absl::OkStatus();
 }
 
 absl::Status Store::DumpProjections(std::ostream& out) const {
+  AwaitIndexes(log_->LastSequence(), absl::InfiniteDuration());
   std::vector<std::string> families = projections_->Families();
+  for (std::string& family : indexes_->Families()) families.push_back(std::move(family));
   families.emplace_back(kMetaFamily);
   std::sort(families.begin(), families.end());
   for (const std::string& family : families) {
