@@ -50,8 +50,8 @@ std::string FacetScope(Facet facet, absl::string_view value) {
 
 std::vector<FacetValue> RecordFacets(const tekton::results::v1alpha2::Record& record) {
   std::vector<FacetValue> facets;
-  if (!record.has_data()) return facets;
   AddFacet(Facet::kDataType, record.data().type(), &facets);
+  if (!record.has_data()) return facets;
   AddJsonFacets(record.data().value(), &facets);
   return facets;
 }

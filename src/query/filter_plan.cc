@@ -1,0 +1,185 @@
+#include "src/query/filter_plan.h"
+
+#include <algorithm>
+#include <string_view>
+
+#include "absl/strings/str_cat.h"
+#include "src/projections/facets.h"
+#include "src/query/filter_env_constants.h"
+
+namespace runledger {
+namespace {
+
+using cel::CallExpr;
+using cel::ConstExpr;
+using cel::Expr;
+using cel::IdentExpr;
+using cel::SelectExpr;
+
+// A facet and the path that reads it: a variable and the steps below it (array indexes are
+// written as decimal text). Listed from the most to the least selective facet.
+struct FacetPath {
+  Facet facet;
+  FilterTarget target;
+  std::string_view variable;
+  std::vector<std::string_view> steps;
+};
+
+const std::vector<FacetPath>& FacetPaths() {
+  static const auto* paths = new std::vector<FacetPath>{
+      {Facet::kRunName, FilterTarget::kRecords, "data", {"metadata", "name"}},
+      {Facet::kPipeline,
+       FilterTarget::kRecords,
+       "data",
+       {"metadata", "labels", "tekton.dev/pipeline"}},
+      {Facet::kReason, FilterTarget::kRecords, "data", {"status", "conditions", "0", "reason"}},
+      {Facet::kNamespace, FilterTarget::kRecords, "data", {"metadata", "namespace"}},
+      {Facet::kDataType, FilterTarget::kRecords, "data_type", {}},
+      {Facet::kSummaryType, FilterTarget::kResults, "summary", {"type"}},
+      {Facet::kSummaryStatus, FilterTarget::kResults, "summary", {"status"}},
+  };
+  return *paths;
+}
+
+// The variable and steps of a chain of selects and constant indexes; false for anything else.
+bool ReadPath(const Expr& e, std::string_view* variable, std::vector<std::string>* steps) {
+  if (const auto* ident = e.As<IdentExpr>()) {
+    *variable = ident->name;
+    return true;
+  }
+  if (const auto* select = e.As<SelectExpr>()) {
+    if (select->test_only || !ReadPath(*select->operand, variable, steps)) return false;
+    steps->push_back(select->field);
+    return true;
+  }
+  const auto* call = e.As<CallExpr>();
+  if (call == nullptr || call->function != "_[_]" || call->args.size() != 2) return false;
+  const auto* key = call->args[1]->As<ConstExpr>();
+  if (key == nullptr || !ReadPath(*call->args[0], variable, steps)) return false;
+  if (const auto* s = std::get_if<std::string>(&key->value)) {
+    steps->push_back(*s);
+  } else if (const auto* i = std::get_if<int64_t>(&key->value); i != nullptr && *i >= 0) {
+    steps->push_back(absl::StrCat(*i));
+  } else {
+    return false;
+  }
+  return true;
+}
+
+const FacetPath* FacetOf(const Expr& e, FilterTarget target) {
+  std::string_view variable;
+  std::vector<std::string> steps;
+  if (!ReadPath(e, &variable, &steps)) return nullptr;
+  for (const FacetPath& path : FacetPaths()) {
+    if (path.target == target && path.variable == variable &&
+        std::equal(steps.begin(), steps.end(), path.steps.begin(), path.steps.end())) {
+      return &path;
+    }
+  }
+  return nullptr;
+}
+
+// The text a facet holds when it equals the literal `e`, if `e` is a literal the facet can hold.
+std::optional<std::string> FacetText(const Expr& e, Facet facet) {
+  const bool numeric = facet == Facet::kSummaryStatus;
+  if (const auto* c = e.As<ConstExpr>()) {
+    if (const auto* s = std::get_if<std::string>(&c->value); s != nullptr && !numeric) return *s;
+    if (const auto* i = std::get_if<int64_t>(&c->value); i != nullptr && numeric) {
+      return absl::StrCat(*i);
+    }
+    return std::nullopt;
+  }
+  const auto* ident = e.As<IdentExpr>();
+  if (ident == nullptr) return std::nullopt;
+  for (const TypeConstant& t : kTypeConstants) {
+    if (!numeric && ident->name == t.name) return std::string(t.value);
+  }
+  for (const StatusConstant& s : kStatusConstants) {
+    if (numeric && ident->name == s.name) return absl::StrCat(s.value);
+  }
+  return std::nullopt;
+}
+
+// A conjunct the index answers, with the rank of its facet (lower is more selective).
+struct Candidate {
+  size_t rank;
+  FacetChoice choice;
+};
+
+size_t RankOf(const FacetPath* path) { return path - FacetPaths().data(); }
+
+std::optional<Candidate> Equality(const Expr& facet_side, const Expr& value_side,
+                                  FilterTarget target) {
+  const FacetPath* path = FacetOf(facet_side, target);
+  if (path == nullptr) return std::nullopt;
+  std::optional<std::string> text = FacetText(value_side, path->facet);
+  if (!text) return std::nullopt;
+  return Candidate{RankOf(path), {{FacetScope(path->facet, *text)}, std::nullopt}};
+}
+
+std::optional<Candidate> Membership(const CallExpr& call, FilterTarget target) {
+  const FacetPath* path = FacetOf(*call.args[0], target);
+  const auto* list = call.args[1]->As<cel::ListExpr>();
+  if (path == nullptr || list == nullptr) return std::nullopt;
+  FacetChoice choice;
+  for (const cel::ExprPtr& element : list->elements) {
+    std::optional<std::string> text = FacetText(*element, path->facet);
+    if (!text) return std::nullopt;
+    choice.scopes.push_back(FacetScope(path->facet, *text));
+  }
+  std::sort(choice.scopes.begin(), choice.scopes.end());
+  choice.scopes.erase(std::unique(choice.scopes.begin(), choice.scopes.end()), choice.scopes.end());
+  // Several values cost a merge of several postings: rank them after every single value.
+  return Candidate{RankOf(path) + FacetPaths().size(), std::move(choice)};
+}
+
+std::optional<Candidate> Prefix(const CallExpr& call, FilterTarget target) {
+  const FacetPath* path = FacetOf(*call.target, target);
+  if (path == nullptr || path->facet == Facet::kSummaryStatus) return std::nullopt;
+  std::optional<std::string> text = FacetText(*call.args[0], path->facet);
+  if (!text) return std::nullopt;
+  FacetChoice choice;
+  choice.scope_prefix = FacetScope(path->facet, *text);
+  return Candidate{RankOf(path) + 2 * FacetPaths().size(), std::move(choice)};
+}
+
+std::optional<Candidate> Conjunct(const Expr& e, FilterTarget target) {
+  const auto* call = e.As<CallExpr>();
+  if (call == nullptr) return std::nullopt;
+  const bool binary = call->target == nullptr && call->args.size() == 2;
+  if (binary && call->function == "_==_") {
+    std::optional<Candidate> c = Equality(*call->args[0], *call->args[1], target);
+    return c ? c : Equality(*call->args[1], *call->args[0], target);
+  }
+  if (binary && call->function == "@in") return Membership(*call, target);
+  if (call->function == "startsWith" && call->target != nullptr && call->args.size() == 1) {
+    return Prefix(*call, target);
+  }
+  return std::nullopt;
+}
+
+void Conjuncts(const Expr& e, std::vector<const Expr*>* out) {
+  const auto* call = e.As<CallExpr>();
+  if (call != nullptr && call->function == "_&&_" && call->args.size() == 2) {
+    Conjuncts(*call->args[0], out);
+    Conjuncts(*call->args[1], out);
+    return;
+  }
+  out->push_back(&e);
+}
+
+}  // namespace
+
+std::optional<FacetChoice> ChooseFacets(const Expr& filter, FilterTarget target) {
+  std::vector<const Expr*> conjuncts;
+  Conjuncts(filter, &conjuncts);
+  std::optional<Candidate> best;
+  for (const Expr* e : conjuncts) {
+    std::optional<Candidate> c = Conjunct(*e, target);
+    if (c && (!best || c->rank < best->rank)) best = std::move(c);
+  }
+  if (!best) return std::nullopt;
+  return std::move(best->choice);
+}
+
+}  // namespace runledger

@@ -1,0 +1,37 @@
+// FilterPlan: the part of a CEL filter that the filter index (filter_index_projection.h) can
+// answer, so a list reads only the candidates that can match instead of every entity in scope.
+//
+// The filter's top-level conjuncts (`a && b && ...`) are matched against the facets:
+//   <facet> == 'v'   'v' == <facet>   <facet> in ['v', 'w']   <facet>.startsWith('v')
+// where <facet> is `data_type`, `data.metadata.namespace`, `data.metadata.name`,
+// `data.metadata.labels['tekton.dev/pipeline']`, `data.status.conditions[0].reason` (any mix of
+// `.f` and `['f']`) for records, `summary.status` and `summary.type` for results, and a value
+// may be one of the environment's constants (PIPELINE_RUN, SUCCESS, ...). The most selective
+// kind of facet wins. Every match of the filter is among the chosen postings, because each
+// facet's postings hold exactly the entities whose facet is that string; the full filter is
+// still evaluated on every candidate.
+#ifndef RUNLEDGER_QUERY_FILTER_PLAN_H_
+#define RUNLEDGER_QUERY_FILTER_PLAN_H_
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "src/query/cel/ast.h"
+
+namespace runledger {
+
+enum class FilterTarget { kResults, kRecords };
+
+struct FacetChoice {
+  // The facet scopes (facets.h) whose postings hold every match: one for ==, several for in.
+  std::vector<std::string> scopes;
+  // When set instead: every facet scope that starts with this (startsWith).
+  std::optional<std::string> scope_prefix;
+};
+
+std::optional<FacetChoice> ChooseFacets(const cel::Expr& filter, FilterTarget target);
+
+}  // namespace runledger
+
+#endif  // RUNLEDGER_QUERY_FILTER_PLAN_H_
