@@ -75,6 +75,8 @@ struct Config {
   int parents;
   int64_t reads;
   int64_t list_pages;
+  int64_t filter_pages;
+  std::string pipeline;
   Phase phase;
   uint64_t seed;
   std::string token;
@@ -100,6 +102,12 @@ cxxopts::Options MakeOptions() {
       cxxopts::value<int64_t>()->default_value("100000"));
   add("list-pages", "ListRecords first-page calls in the read phase, split over 9 cases",
       cxxopts::value<int64_t>()->default_value("2000"));
+  add("filter-pages",
+      "First-page calls per indexed filter case in the read phase (the unindexed case runs a "
+      "tenth as often); 0 skips the filter cases",
+      cxxopts::value<int64_t>()->default_value("200"));
+  add("pipeline", "Pipeline name the label and name-prefix filter cases look for",
+      cxxopts::value<std::string>()->default_value("test-web"));
   add("list-streams",
       "Concurrent clients for the ListRecords cases (1: the latency one client sees; more: "
       "latency under load)",
@@ -129,7 +137,9 @@ std::string CheckConfig(const Config& c) {
     return "--taskruns-per-result must be in 0..100";
   }
   if (c.parents < 1) return "--parents must be at least 1";
-  if (c.reads < 0 || c.list_pages < 0) return "--reads and --list-pages must not be negative";
+  if (c.reads < 0 || c.list_pages < 0 || c.filter_pages < 0) {
+    return "--reads, --list-pages and --filter-pages must not be negative";
+  }
   return "";
 }
 
@@ -157,6 +167,8 @@ std::optional<Config> ParseFlags(int argc, char** argv) {
                     flags["parents"].as<int>(),
                     flags["reads"].as<int64_t>(),
                     flags["list-pages"].as<int64_t>(),
+                    flags["filter-pages"].as<int64_t>(),
+                    flags["pipeline"].as<std::string>(),
                     *phase,
                     flags["seed"].as<uint64_t>(),
                     flags["token"].as<std::string>()};
@@ -821,6 +833,87 @@ void PageNamespace(const Corpus& corpus, Client& client, Report* report) {
   report->summary["list_pages_per_s"] = Round(row.rate, 1);
 }
 
+// One filtered listing: its parent kind and filter, and whether to page through every match.
+struct FilterCase {
+  absl::string_view key;  // in the JSON summary
+  ParentKind parent;
+  std::string filter;
+  bool indexed;  // an index serves it (else every call is a full pass over the records)
+};
+
+std::vector<FilterCase> FilterCases(const Config& config) {
+  return {
+      {"label", ParentKind::kAll,
+       absl::StrCat("data.metadata.labels['tekton.dev/pipeline'] == '", config.pipeline, "'"),
+       true},
+      {"reason", ParentKind::kAll, "data.status.conditions[0].reason == 'Failed'", true},
+      {"data_type", ParentKind::kNamespace, "data_type == PIPELINE_RUN", true},
+      {"name_prefix", ParentKind::kAll,
+       absl::StrCat("data.metadata.name.startsWith('", config.pipeline, "')"), true},
+      {"unindexed", ParentKind::kAll,
+       "data.spec.timeout == '1h0m0s' && size(data.status.childReferences) > 3", false},
+  };
+}
+
+// Page size for paging through every match of a filter.
+constexpr int kFilterPageAllSize = 1000;
+
+// Pages through every match of `filter` under `parent`; returns the number of records.
+int64_t PageAll(Client& client, const std::string& parent, const std::string& filter,
+                Samples* samples) {
+  v1alpha2::ListRecordsRequest request;
+  request.set_parent(parent);
+  request.set_filter(filter);
+  request.set_page_size(kFilterPageAllSize);
+  int64_t records = 0;
+  for (int page = 0; page < kMaxPages; ++page) {
+    v1alpha2::ListRecordsResponse response;
+    if (!client.Call("ListRecords", &Results::Stub::ListRecords, request, &response, samples)) {
+      break;
+    }
+    records += response.records_size();
+    if (response.next_page_token().empty()) break;
+    request.set_page_token(response.next_page_token());
+  }
+  return records;
+}
+
+// First pages of each filter case, then the time to page through all matches of each.
+void ListFiltered(const Config& config, const Corpus& corpus, Client& client, Report* report) {
+  std::mt19937_64 rng(config.seed);
+  for (const FilterCase& c : FilterCases(config)) {
+    const int64_t calls =
+        c.indexed ? config.filter_pages : std::max<int64_t>(1, config.filter_pages / 10);
+    Samples samples;
+    v1alpha2::ListRecordsRequest request;
+    request.set_page_size(kListPageSize);
+    request.set_filter(c.filter);
+    v1alpha2::ListRecordsResponse response;
+    Clock::time_point start = Clock::now();
+    for (int64_t i = 0; i < calls; ++i) {
+      request.set_parent(PickParent(c.parent, corpus, rng));
+      client.Call("ListRecords", &Results::Stub::ListRecords, request, &response, &samples);
+    }
+    double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+    std::sort(samples.micros.begin(), samples.micros.end());
+    const Row& first =
+        report->Add("filter", absl::StrCat("first page: ", c.filter), std::move(samples), seconds);
+    report->summary["filter_first_page_p99_ms"][std::string(c.key)] =
+        Round(first.samples.Ms(0.99), 3);
+
+    Samples pages;
+    start = Clock::now();
+    const int64_t matches = PageAll(client, PickParent(c.parent, corpus, rng), c.filter, &pages);
+    seconds = std::chrono::duration<double>(Clock::now() - start).count();
+    std::sort(pages.micros.begin(), pages.micros.end());
+    absl::PrintF("filter %s: %d matches in %d pages of %d, %.3f s\n", c.key, matches, pages.calls(),
+                 kFilterPageAllSize, seconds);
+    report->Add("filter", absl::StrCat("every page: ", c.filter), std::move(pages), seconds);
+    report->summary["filter_page_all_s"][std::string(c.key)] = Round(seconds, 3);
+    report->summary["filter_matches"][std::string(c.key)] = matches;
+  }
+}
+
 // Returns false if there is nothing to read.
 bool Read(const Config& config, const Corpus& corpus, std::vector<Client>& clients,
           Report* report) {
@@ -840,6 +933,7 @@ bool Read(const Config& config, const Corpus& corpus, std::vector<Client>& clien
     }
     PageNamespace(corpus, clients[0], report);
   }
+  if (config.filter_pages > 0) ListFiltered(config, corpus, clients[0], report);
   return true;
 }
 

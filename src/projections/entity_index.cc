@@ -40,12 +40,16 @@ std::string IndexPrefix(SortField field, absl::string_view scope) {
   return key;
 }
 
+std::string SortSuffix(SortField field, int64_t nanos, absl::string_view uid) {
+  std::string suffix;
+  if (field != SortField::kUid) AppendOrderedNanos(nanos, &suffix);
+  AppendUid(uid, &suffix);
+  return suffix;
+}
+
 std::string IndexKey(SortField field, absl::string_view scope, int64_t nanos,
                      absl::string_view uid) {
-  std::string key = IndexPrefix(field, scope);
-  if (field != SortField::kUid) AppendOrderedNanos(nanos, &key);
-  AppendUid(uid, &key);
-  return key;
+  return absl::StrCat(IndexPrefix(field, scope), SortSuffix(field, nanos, uid));
 }
 
 std::string UidOfIndexKey(absl::string_view key, size_t prefix_size, SortField field) {

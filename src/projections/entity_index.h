@@ -51,10 +51,14 @@ std::string ScopeResult(absl::string_view parent, absl::string_view result_id);
 
 std::string UidKey(absl::string_view uid);
 std::string IndexPrefix(SortField field, absl::string_view scope);
-// `nanos` is ignored for SortField::kUid.
+// The part of an index key after its scope's prefix: sort value and uid. Keys of one scope sort
+// as their suffixes do. `nanos` is ignored for SortField::kUid.
+std::string SortSuffix(SortField field, int64_t nanos, absl::string_view uid);
+// IndexPrefix(field, scope) + SortSuffix(field, nanos, uid).
 std::string IndexKey(SortField field, absl::string_view scope, int64_t nanos,
                      absl::string_view uid);
-// The uid at the end of an index key of `field` with prefix length `prefix_size`.
+// The uid at the end of an index key of `field` with prefix length `prefix_size` (0 for a
+// SortSuffix).
 std::string UidOfIndexKey(absl::string_view key, size_t prefix_size, SortField field);
 
 // The keys an entity owns besides its 'N' entry: its uid entry and its index entries.

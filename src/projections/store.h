@@ -26,8 +26,9 @@ class Store {
   static absl::StatusOr<std::unique_ptr<Store>> Open(const std::string& dir,
                                                      const Progress& progress = nullptr);
 
-  Database& database() { return *database_; }
+  Database& database() const { return *database_; }
   EventLog& log() { return *log_; }
+  const EventLog& log() const { return *log_; }
   ProjectionSet& projections() { return *projections_; }
   ProjectionSet& indexes() { return *indexes_; }
   const CoreReader& reader() const { return *reader_; }
