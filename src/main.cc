@@ -4,6 +4,7 @@
 //   runledger replay  [--data-dir DIR] [--projection NAME]...     rebuild projections from the log
 //   runledger dump    [--data-dir DIR] [--log]                    print projections (or the log)
 //   runledger compact [--data-dir DIR]                            compact the store fully
+//   runledger cel eval --expr EXPR [--bindings JSON] | --cases F  evaluate CEL expressions
 #include <malloc.h>
 #include <pthread.h>
 
@@ -14,6 +15,7 @@
 #include "absl/synchronization/mutex.h"
 #include "cxxopts.hpp"
 #include "src/projections/store.h"
+#include "src/query/cel/cel_command.h"
 #include "src/query/server.h"
 
 namespace runledger {
@@ -182,6 +184,7 @@ int main(int argc, char** argv) {
   if (command == "replay") return Replay(argc - 1, argv + 1);
   if (command == "dump") return Dump(argc - 1, argv + 1);
   if (command == "compact") return Compact(argc - 1, argv + 1);
+  if (command == "cel") return cel::RunCelCommand(argc - 1, argv + 1);
   std::cerr << "runledger: unknown command \"" << command << "\"\n";
   return Usage(std::cerr, 2);
 }

@@ -1,0 +1,7 @@
+#include "src/query/cel/functions.h"
+
+namespace runledger::cel::internal {
+
+absl::Span<const Overload> StringExtOverloads() { return {}; }
+
+}  // namespace runledger::cel::internal
