@@ -28,6 +28,7 @@ namespace runledger::cel {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::MatchesRegex;
 
 // ---------------------------------------------------------------------------------------------
 // A canonical printing of the AST: every operator call in parentheses, macros as
@@ -823,8 +824,7 @@ TEST(CelParserTest, RandomInputNeverCrashes) {
     absl::StatusOr<ParsedExpr> parsed = Parse(source, options);
     if (!parsed.ok()) {
       EXPECT_EQ(parsed.status().code(), absl::StatusCode::kInvalidArgument) << source;
-      EXPECT_THAT(std::string(parsed.status().message()),
-                  testing::MatchesRegex("[0-9]+:[0-9]+: .+"))
+      EXPECT_THAT(std::string(parsed.status().message()), MatchesRegex("[0-9]+:[0-9]+: .+"))
           << source;
       continue;
     }

@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <cstddef>
 #include <limits>
+#include <memory>
+#include <string>
+#include <string_view>
 #include <utility>
 #include <variant>
 #include <vector>

@@ -22,8 +22,9 @@
 //
 // Invariants:
 // - Every node has a unique id, counting from 1, and position = the byte offset of the token
-//   that made it (the operator for operators, the name for idents, calls, selections and
-//   macros, the '[' or '{' for index, list and map, the ':' for a map entry).
+//   that made it: the operator for operators (the '-' for a folded negative literal), the name
+//   for idents (the leading '.', if any), calls, selections and macros, the '[' or '{' for
+//   index, list and map, the ':' for a map entry.
 // - No tree is taller than ParseOptions::max_recursion_depth, and the parser never nests more
 //   deeply than that, so neither parsing nor walking the result can exhaust the stack.
 // - Parsing takes time and memory linear in the length of the source, and never throws.
