@@ -412,9 +412,9 @@ absl::StatusOr<Planned> Planner::PlanFunction(const Expr& e, const Function* f, 
     if (accu != nullptr && !accu->is_accumulator) accu = nullptr;
   }
   if (accu != nullptr) {
+    const int slot = static_cast<int>(accu - locals_.data());  // before planning moves locals_
     auto elements = PlanAll(Pointers(args[1]->As<ListExpr>()->elements), depth + 1);
     if (!elements.ok()) return elements.status();
-    int slot = static_cast<int>(accu - locals_.data());
     return Planned{std::make_unique<AppendNode>(slot, Nodes(std::move(*elements)), f),
                    Type::List(Type::Dyn()), false};
   }

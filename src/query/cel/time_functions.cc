@@ -109,8 +109,9 @@ Value TimestampAccessor(absl::Span<const Value> a) {
 // Durations: whole hours, minutes, seconds or milliseconds, truncated toward zero.
 template <int64_t kUnitMillis>
 Value DurationAccessor(absl::Span<const Value> a) {
+  absl::Duration remainder;
   return Value::Int(
-      absl::IDivDuration(a[0].duration_value(), absl::Milliseconds(kUnitMillis), nullptr));
+      absl::IDivDuration(a[0].duration_value(), absl::Milliseconds(kUnitMillis), &remainder));
 }
 
 constexpr CallStyle G = CallStyle::kGlobal;
