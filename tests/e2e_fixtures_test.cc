@@ -1,12 +1,17 @@
 // End-to-end on real Tekton objects: every TaskRun, PipelineRun and CustomRun of
 // ../shared/fixtures/tekton is stored as a Record under its namespace, named by its uid (as the
 // Tekton Results watcher names them), and must read back byte for byte, list completely, and
-// survive a restart. Skips, saying why, where ../shared is not beside the clone.
+// survive a restart; and the example filters of spec/api.md §3.7 must match on them what
+// upstream matches. Skips, saying why, where ../shared is not beside the clone.
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
+#include <set>
 #include <sstream>
 
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
 #include "tests/test_util.h"
@@ -22,6 +27,7 @@ struct Fixture {
   std::string uid;     // metadata.uid
   std::string type;    // e.g. tekton.dev/v1.PipelineRun
   std::string json;    // the file's bytes
+  nlohmann::json object;
 };
 
 std::vector<Fixture> LoadFixtures(const fs::path& dir) {
@@ -36,7 +42,7 @@ std::vector<Fixture> LoadFixtures(const fs::path& dir) {
         {entry.path().filename().string(), object["metadata"]["namespace"].get<std::string>(),
          object["metadata"]["uid"].get<std::string>(),
          object["apiVersion"].get<std::string>() + "." + object["kind"].get<std::string>(),
-         bytes.str()});
+         bytes.str(), object});
   }
   return fixtures;
 }
@@ -87,6 +93,88 @@ TEST_F(E2eFixturesTest, RealRunsRoundTripListAndSurviveRestart) {
   std::map<std::string, std::string> listed;
   for (const rpc::Record& r : all.items) listed[r.name()] = r.data().value();
   EXPECT_EQ(listed, stored);
+}
+
+// The JSON string at `pointer`, or "" when there is none.
+std::string Text(const nlohmann::json& object, const char* pointer) {
+  const nlohmann::json::json_pointer p(pointer);
+  if (!object.contains(p) || !object.at(p).is_string()) return "";
+  return object.at(p).get<std::string>();
+}
+
+absl::Time Time(const std::string& text) {
+  absl::Time t = absl::InfinitePast();
+  std::string error;
+  return absl::ParseTime(absl::RFC3339_full, text, &t, &error) ? t : absl::InfinitePast();
+}
+
+// A filter and, computed here from the JSON without CEL, the records upstream's SQL matches.
+struct ExampleFilter {
+  std::string filter;
+  std::function<bool(const Fixture&)> upstream_matches;
+};
+
+TEST_F(E2eFixturesTest, ExampleFiltersMatchWhatUpstreamMatches) {
+  ServerProcess server;
+  ASSERT_TRUE(server.Start());
+  ResultsClient client(server.NewChannel());
+  for (const Fixture& f : fixtures_) {
+    const std::string result = ResultName(f.parent, f.uid);
+    ASSERT_OK(client.CreateResult(f.parent, MakeResult(result)));
+    ASSERT_OK(client.CreateRecord(result, MakeRecord(RecordName(result, f.uid), f.type, f.json)));
+  }
+  const Fixture& any = fixtures_.front();
+  const std::vector<ExampleFilter> examples = {
+      {R"(name == "foo")", [](const Fixture&) { return false; }},
+      {absl::StrCat(R"(name + "bar" + "baz" == ")", any.uid, R"(barbaz")"),
+       [&](const Fixture& f) { return f.uid == any.uid; }},
+      {R"(data.metadata.namespace == "default")",
+       [](const Fixture& f) { return Text(f.object, "/metadata/namespace") == "default"; }},
+      {R"(data.metadata.namespace in ["ci", "ops"])",
+       [](const Fixture& f) {
+         const std::string ns = Text(f.object, "/metadata/namespace");
+         return ns == "ci" || ns == "ops";
+       }},
+      {R"(data.metadata.labels["tekton.dev/pipeline"] == "demo-pipeline")",
+       [](const Fixture& f) {
+         return Text(f.object, "/metadata/labels/tekton.dev~1pipeline") == "demo-pipeline";
+       }},
+      {"data_type == PIPELINE_RUN",
+       [](const Fixture& f) { return f.type == "tekton.dev/v1.PipelineRun"; }},
+      {R"(data["status"].conditions[0].status == "True")",
+       [](const Fixture& f) { return Text(f.object, "/status/conditions/0/status") == "True"; }},
+      {R"(data.status["conditions"][0].status == "True")",
+       [](const Fixture& f) { return Text(f.object, "/status/conditions/0/status") == "True"; }},
+      {R"(data.status.completionTime > timestamp("2022-10-30T21:45:00.000Z"))",
+       [](const Fixture& f) {
+         return Time(Text(f.object, "/status/completionTime")) > Time("2022-10-30T21:45:00.000Z");
+       }},
+      {R"(timestamp("2022-10-30T21:45:00Z") < data.status.completionTime)",
+       [](const Fixture& f) {
+         return Time(Text(f.object, "/status/completionTime")) > Time("2022-10-30T21:45:00Z");
+       }},
+      // Beyond upstream (which rejects these): one-level data, and time arithmetic on JSON.
+      {R"(data.kind == "TaskRun")", [](const Fixture& f) { return f.object["kind"] == "TaskRun"; }},
+      {R"(data.status.completionTime - data.status.startTime > duration("5m"))",
+       [](const Fixture& f) {
+         const std::string start = Text(f.object, "/status/startTime");
+         const std::string end = Text(f.object, "/status/completionTime");
+         return !start.empty() && !end.empty() && Time(end) - Time(start) > absl::Minutes(5);
+       }},
+  };
+  for (const ExampleFilter& example : examples) {
+    Listing<rpc::Record> listed =
+        ListAllRecords(client, "-/results/-", "", FixedPageSize(5), 1000, example.filter);
+    ASSERT_TRUE(listed.status.ok()) << example.filter << ": " << listed.status.error_message();
+    std::set<std::string> got;
+    for (const rpc::Record& r : listed.items) got.insert(r.name());
+    std::set<std::string> expected;
+    for (const Fixture& f : fixtures_) {
+      if (example.upstream_matches(f))
+        expected.insert(RecordName(ResultName(f.parent, f.uid), f.uid));
+    }
+    EXPECT_EQ(got, expected) << example.filter;
+  }
 }
 
 }  // namespace

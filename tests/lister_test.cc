@@ -21,6 +21,7 @@
 #include "src/ingest/ingestor.h"
 #include "src/projections/store.h"
 #include "src/query/page_token.h"
+#include "tests/lister_fixture.h"
 #include "tests/test_util.h"
 
 namespace runledger {
@@ -38,107 +39,6 @@ using e2e::MakeRecord;
 using e2e::MakeResult;
 using e2e::Uids;
 using tekton::results::lister::PageToken;
-
-const google::protobuf::RepeatedPtrField<rpc::Result>& Items(const rpc::ListResultsResponse& r) {
-  return r.results();
-}
-const google::protobuf::RepeatedPtrField<rpc::Record>& Items(const rpc::ListRecordsResponse& r) {
-  return r.records();
-}
-
-// Every page of a listing, concatenated.
-template <typename T>
-struct Paged {
-  std::vector<T> items;
-  std::vector<int> page_sizes;
-};
-
-// Follows next_page_token from the first page to the last; page i asks for page_size(i) items.
-template <typename T, typename Request, typename ListFn>
-absl::StatusOr<Paged<T>> ListAll(Request request, const ListFn& list,
-                                 const std::function<int(int)>& page_size) {
-  Paged<T> paged;
-  for (int page = 0; page < 1000; ++page) {
-    request.set_page_size(page_size(page));
-    auto response = list(request);
-    if (!response.ok()) return response.status();
-    paged.items.insert(paged.items.end(), Items(*response).begin(), Items(*response).end());
-    paged.page_sizes.push_back(Items(*response).size());
-    if (response->next_page_token().empty()) return paged;
-    request.set_page_token(response->next_page_token());
-  }
-  return absl::InternalError("test: too many pages");
-}
-
-// A Store with an Ingestor to fill it and a Lister to read it.
-class ListerFixture {
- public:
-  ListerFixture() {
-    absl::StatusOr<std::unique_ptr<Store>> store = Store::Open(dir_.path());
-    EXPECT_TRUE(store.ok()) << store.status();
-    if (!store.ok()) return;
-    store_ = std::move(*store);
-    ingestor_ = std::make_unique<Ingestor>(&store_->log(), &store_->reader());
-    lister_ = std::make_unique<Lister>(&store_->reader());
-  }
-
-  rpc::Result CreateResult(const std::string& name, const rpc::Result& body = {}) {
-    rpc::CreateResultRequest req;
-    req.set_parent(name.substr(0, name.find('/')));
-    *req.mutable_result() = body;
-    req.mutable_result()->set_name(name);
-    absl::StatusOr<rpc::Result> created = ingestor_->CreateResult(req, "test");
-    EXPECT_TRUE(created.ok()) << created.status();
-    return created.ok() ? *created : rpc::Result();
-  }
-
-  rpc::Record CreateRecord(const std::string& name) {
-    rpc::CreateRecordRequest req;
-    req.set_parent(name.substr(0, name.find("/records/")));
-    *req.mutable_record() = MakeRecord(name);
-    absl::StatusOr<rpc::Record> created = ingestor_->CreateRecord(req, "test");
-    EXPECT_TRUE(created.ok()) << created.status();
-    return created.ok() ? *created : rpc::Record();
-  }
-
-  rpc::Record TouchRecord(const std::string& name) {
-    absl::StatusOr<rpc::Record> updated =
-        ingestor_->UpdateRecord(e2e::UpdateRecordReq(MakeRecord(name, "", "[2]")), "test");
-    EXPECT_TRUE(updated.ok()) << updated.status();
-    return updated.ok() ? *updated : rpc::Record();
-  }
-
-  absl::StatusOr<rpc::ListRecordsResponse> ListRecords(const rpc::ListRecordsRequest& req) const {
-    return lister_->ListRecords(req);
-  }
-  absl::StatusOr<rpc::ListResultsResponse> ListResults(const rpc::ListResultsRequest& req) const {
-    return lister_->ListResults(req);
-  }
-
-  absl::StatusOr<Paged<rpc::Record>> AllRecords(const std::string& parent,
-                                                const std::string& order_by,
-                                                const std::function<int(int)>& page_size) const {
-    return ListAll<rpc::Record>(
-        ListRecordsReq(parent, 0, order_by),
-        [this](const rpc::ListRecordsRequest& r) { return ListRecords(r); }, page_size);
-  }
-  absl::StatusOr<Paged<rpc::Result>> AllResults(const std::string& parent,
-                                                const std::string& order_by,
-                                                const std::function<int(int)>& page_size) const {
-    return ListAll<rpc::Result>(
-        ListResultsReq(parent, 0, order_by),
-        [this](const rpc::ListResultsRequest& r) { return ListResults(r); }, page_size);
-  }
-
-  Store& store() { return *store_; }
-  Ingestor& ingestor() { return *ingestor_; }
-
- private:
-  e2e::TempDir dir_;
-  std::unique_ptr<Store> store_;
-  std::unique_ptr<Ingestor> ingestor_;
-  std::unique_ptr<Lister> lister_;
-};
 
 std::function<int(int)> Fixed(int n) {
   return [n](int) { return n; };
@@ -356,19 +256,6 @@ TEST_F(ListerTest, BadOrderGrammarIsInvalidArgument) {
   absl::Status status = ListWith("create_time Asc", "");
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(std::string(status.message()), StartsWith("invalid order by statement:\n"));
-}
-
-TEST_F(ListerTest, FiltersAreNotSupported) {
-  absl::StatusOr<rpc::ListRecordsResponse> page = fixture_.ListRecords([] {
-    rpc::ListRecordsRequest req = ListRecordsReq("p/results/r");
-    req.set_filter("data_type == \"T\"");
-    return req;
-  }());
-  EXPECT_EQ(page.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(page.status().message(), HasSubstr("not supported"));
-  rpc::ListResultsRequest results = ListResultsReq("p");
-  results.set_filter("parent == \"p\"");
-  EXPECT_EQ(fixture_.ListResults(results).status().code(), absl::StatusCode::kInvalidArgument);
 }
 
 TEST_F(ListerTest, BlankFilterIsNoFilter) {

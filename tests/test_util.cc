@@ -447,11 +447,12 @@ Listing<T> ListAll(const Fetch& fetch, const PageSizeFn& page_size, int max_page
 
 Listing<rpc::Result> ListAllResults(ResultsClient& client, const std::string& parent,
                                     const std::string& order_by, const PageSizeFn& page_size,
-                                    int max_pages) {
+                                    int max_pages, const std::string& filter) {
   auto fetch = [&](int size, const std::string& token, std::vector<rpc::Result>* items,
                    std::string* next) {
-    Reply<rpc::ListResultsResponse> r =
-        client.ListResults(ListResultsReq(parent, size, order_by, token));
+    rpc::ListResultsRequest request = ListResultsReq(parent, size, order_by, token);
+    request.set_filter(filter);
+    Reply<rpc::ListResultsResponse> r = client.ListResults(request);
     items->assign(r.value.results().begin(), r.value.results().end());
     *next = r.value.next_page_token();
     return r.status;
@@ -461,11 +462,12 @@ Listing<rpc::Result> ListAllResults(ResultsClient& client, const std::string& pa
 
 Listing<rpc::Record> ListAllRecords(ResultsClient& client, const std::string& parent,
                                     const std::string& order_by, const PageSizeFn& page_size,
-                                    int max_pages) {
+                                    int max_pages, const std::string& filter) {
   auto fetch = [&](int size, const std::string& token, std::vector<rpc::Record>* items,
                    std::string* next) {
-    Reply<rpc::ListRecordsResponse> r =
-        client.ListRecords(ListRecordsReq(parent, size, order_by, token));
+    rpc::ListRecordsRequest request = ListRecordsReq(parent, size, order_by, token);
+    request.set_filter(filter);
+    Reply<rpc::ListRecordsResponse> r = client.ListRecords(request);
     items->assign(r.value.records().begin(), r.value.records().end());
     *next = r.value.next_page_token();
     return r.status;

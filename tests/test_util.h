@@ -181,10 +181,10 @@ struct Listing {
 using PageSizeFn = std::function<int(int page)>;
 Listing<rpc::Result> ListAllResults(ResultsClient& client, const std::string& parent,
                                     const std::string& order_by, const PageSizeFn& page_size,
-                                    int max_pages = 1000);
+                                    int max_pages = 1000, const std::string& filter = "");
 Listing<rpc::Record> ListAllRecords(ResultsClient& client, const std::string& parent,
                                     const std::string& order_by, const PageSizeFn& page_size,
-                                    int max_pages = 1000);
+                                    int max_pages = 1000, const std::string& filter = "");
 PageSizeFn FixedPageSize(int n);
 
 // The sort key of `order_by` field (create_time, update_time, summary.start_time,

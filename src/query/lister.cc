@@ -1,5 +1,6 @@
 #include "src/query/lister.h"
 
+#include <algorithm>
 #include <memory>
 #include <optional>
 
@@ -8,8 +9,10 @@
 #include "src/common/names.h"
 #include "src/common/time_util.h"
 #include "src/projections/entity_index.h"
+#include "src/projections/filter_index_projection.h"
 #include "src/projections/records_projection.h"
 #include "src/projections/results_projection.h"
+#include "src/query/filter.h"
 #include "src/query/order_by.h"
 #include "src/query/page_token.h"
 
@@ -21,15 +24,34 @@ using tekton::results::lister::PageToken;
 using tekton::results::v1alpha2::Record;
 using tekton::results::v1alpha2::Result;
 
-// What to read: one index scope in one order, from a cursor, up to a page.
+// The entities a request covers, by name: one parent or all, and for records one result id or
+// all.
+struct NameScope {
+  bool records = false;
+  std::string parent;  // kWildcard for all
+  std::string result;  // records only; kWildcard for all
+
+  bool Contains(absl::string_view name) const {
+    if (records) {
+      absl::StatusOr<RecordName> r = ParseRecordName(name);
+      return r.ok() && (parent == kWildcard || r->parent == parent) &&
+             (result == kWildcard || r->result == result);
+    }
+    absl::StatusOr<ResultName> r = ParseResultName(name);
+    return r.ok() && (parent == kWildcard || r->parent == parent);
+  }
+};
+
+// What to read: which entities, filtered how, in which order, from which position, how many.
 struct Plan {
-  std::string family;
-  std::string scope;
+  NameScope names;
+  std::string family;      // the core projection listed
+  std::string core_scope;  // its ordering-index scope that holds every entity of `names`
   OrderBy order;
   std::optional<PageToken> token;
+  std::optional<std::string> cursor;  // SortSuffix of the token's last item
   int page_size = kDefaultPageSize;
-  // For "-/results/<r>": only records of results named `result_id`, in any parent.
-  std::string result_id;
+  std::unique_ptr<const Filter> filter;
 };
 
 int64_t SortNanos(const Result& result, SortField field) {
@@ -70,7 +92,7 @@ absl::Status CheckTokenBinding(const PageToken& token, absl::string_view filter,
 // Steps 3-7 of spec/api.md §3.1 for a parent already checked by the caller.
 template <typename Request>
 absl::StatusOr<Plan> PlanList(const Request& request, absl::string_view parent,
-                              const std::vector<OrderableField>& fields) {
+                              const std::vector<OrderableField>& fields, FilterTarget target) {
   Plan plan;
   const absl::string_view token_text = absl::StripAsciiWhitespace(request.page_token());
   if (!token_text.empty()) {
@@ -91,10 +113,16 @@ absl::StatusOr<Plan> PlanList(const Request& request, absl::string_view parent,
   if (plan.token) {
     absl::Status bound = CheckTokenBinding(*plan.token, filter, plan.order);
     if (!bound.ok()) return bound;
+    const auto& item = plan.token->last_item();
+    plan.cursor =
+        SortSuffix(plan.order.field,
+                   item.has_order_by() ? TimestampToNanos(item.order_by().value()) : 0, item.uid());
   }
   if (!filter.empty()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("filter \"", filter, "\": filters are not supported yet"));
+    absl::StatusOr<std::unique_ptr<const Filter>> compiled =
+        Filter::Compile(std::string_view(filter.data(), filter.size()), target);
+    if (!compiled.ok()) return compiled.status();
+    plan.filter = std::move(*compiled);
   }
   plan.page_size = request.page_size() == 0 ? kDefaultPageSize : request.page_size();
   if (plan.page_size < kMinPageSize || plan.page_size > kMaxPageSize) {
@@ -117,22 +145,24 @@ class ScopedSnapshot {
   const rocksdb::Snapshot* snapshot_;
 };
 
-// Walks one scope of an ordering index from the plan's cursor, in the plan's direction.
-class IndexCursor {
+// Where a page's candidates come from: uids in the plan's order, after the plan's cursor.
+class CandidateSource {
  public:
-  IndexCursor(const Database& database, const Plan& plan, const rocksdb::ReadOptions& options)
-      : plan_(plan),
-        prefix_(IndexPrefix(plan.order.field, plan.scope)),
-        it_(database.db()->NewIterator(options, database.family(plan.family))) {
-    if (plan.token) {
-      const auto& item = plan.token->last_item();
-      cursor_ =
-          IndexKey(plan.order.field, plan.scope,
-                   item.has_order_by() ? TimestampToNanos(item.order_by().value()) : 0, item.uid());
-    }
+  virtual ~CandidateSource() = default;
+  // Appends the uids of up to `count` further candidates; false once there are no more.
+  virtual bool Next(size_t count, std::vector<std::string>* uids) = 0;
+  virtual absl::Status status() const = 0;
+};
+
+// Walks one scope of an ordering index from the plan's cursor, in the plan's direction.
+class IndexCursor : public CandidateSource {
+ public:
+  IndexCursor(rocksdb::Iterator* it, const Plan& plan, absl::string_view scope)
+      : plan_(plan), prefix_(IndexPrefix(plan.order.field, scope)), it_(it) {
+    if (plan.cursor) cursor_ = absl::StrCat(prefix_, *plan.cursor);
     if (!plan.order.descending) {
-      it_->Seek(plan.token ? cursor_ : prefix_);
-    } else if (plan.token) {
+      it_->Seek(plan.cursor ? cursor_ : prefix_);
+    } else if (plan.cursor) {
       it_->SeekForPrev(cursor_);
     } else {
       std::string end = prefix_;
@@ -142,8 +172,7 @@ class IndexCursor {
     SkipCursor();
   }
 
-  // Appends the uids of up to `count` further entries; false once the scope is exhausted.
-  bool Next(size_t count, std::vector<std::string>* uids) {
+  bool Next(size_t count, std::vector<std::string>* uids) override {
     for (; count > 0 && Valid(); --count) {
       uids->push_back(UidOfIndexKey(ToView(it_->key()), prefix_.size(), plan_.order.field));
       Step();
@@ -152,14 +181,14 @@ class IndexCursor {
     return Valid();
   }
 
-  absl::Status status() const { return FromRocks(it_->status()); }
+  absl::Status status() const override { return FromRocks(it_->status()); }
 
  private:
   bool Valid() const { return it_->Valid() && it_->key().starts_with(prefix_); }
   void Step() { plan_.order.descending ? it_->Prev() : it_->Next(); }
   // The token's own item was on the previous page.
   void SkipCursor() {
-    if (plan_.token && Valid() && it_->key() == cursor_) Step();
+    if (plan_.cursor && Valid() && it_->key() == cursor_) Step();
   }
 
   const Plan& plan_;
@@ -168,52 +197,162 @@ class IndexCursor {
   std::unique_ptr<rocksdb::Iterator> it_;
 };
 
-// The names of up to page_size + 1 entities after the plan's cursor, in the plan's order.
-absl::StatusOr<std::vector<std::string>> ScanIndex(const CoreReader& reader, const Plan& plan,
-                                                   const rocksdb::ReadOptions& options) {
-  IndexCursor cursor(*reader.database(), plan, options);
-  const size_t wanted = static_cast<size_t>(plan.page_size) + 1;
-  std::vector<std::string> names;
-  bool more = true;
-  while (more && names.size() < wanted) {
-    std::vector<std::string> uids;
-    // Without a result filter every entry is wanted; with one, read ahead in chunks.
-    more = cursor.Next(plan.result_id.empty() ? wanted - names.size() : 256, &uids);
-    absl::StatusOr<std::vector<std::string>> found = reader.NamesOfUids(plan.family, uids, options);
-    if (!found.ok()) return found.status();
-    for (std::string& name : *found) {
-      if (names.size() == wanted) break;
-      absl::StatusOr<RecordName> parsed;
-      if (plan.result_id.empty() ||
-          ((parsed = ParseRecordName(name)).ok() && parsed->result == plan.result_id)) {
-        names.push_back(std::move(name));
+// The postings of several facet scopes (an `in` list, or every scope with a prefix) merged into
+// the plan's order: read whole, sorted, then served after the cursor. Gives up (complete() is
+// false) beyond kMaxCandidates, where walking the core index is the better plan.
+class SortedPostings : public CandidateSource {
+ public:
+  static constexpr size_t kMaxCandidates = 200000;
+
+  SortedPostings(rocksdb::Iterator* it, const Plan& plan, const FacetChoice& choice)
+      : field_(plan.order.field) {
+    std::unique_ptr<rocksdb::Iterator> owned(it);
+    if (choice.scope_prefix) {
+      complete_ = Collect(
+          it, IndexPrefix(field_, *choice.scope_prefix).substr(0, 2 + choice.scope_prefix->size()));
+    } else {
+      for (const std::string& scope : choice.scopes) {
+        if (!(complete_ = Collect(it, IndexPrefix(field_, scope)))) break;
+      }
+    }
+    status_ = FromRocks(it->status());
+    std::sort(suffixes_.begin(), suffixes_.end());
+    if (plan.order.descending) std::reverse(suffixes_.begin(), suffixes_.end());
+    if (plan.cursor) {
+      const std::string& c = *plan.cursor;
+      while (next_ < suffixes_.size() &&
+             (plan.order.descending ? suffixes_[next_] >= c : suffixes_[next_] <= c)) {
+        ++next_;
       }
     }
   }
-  if (!cursor.status().ok()) return cursor.status();
-  return names;
+
+  bool complete() const { return complete_; }
+
+  bool Next(size_t count, std::vector<std::string>* uids) override {
+    for (; count > 0 && next_ < suffixes_.size(); --count) {
+      uids->push_back(UidOfIndexKey(suffixes_[next_++], 0, field_));
+    }
+    return next_ < suffixes_.size();
+  }
+
+  absl::Status status() const override { return status_; }
+
+ private:
+  // Adds the sort suffix of every key starting with `prefix` (a suffix starts after the '\0'
+  // that ends the key's scope); false once over the limit.
+  bool Collect(rocksdb::Iterator* it, const std::string& prefix) {
+    for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+      if (suffixes_.size() == kMaxCandidates) return false;
+      const absl::string_view key = ToView(it->key());
+      const size_t end_of_scope = key.find('\0', 2);
+      if (end_of_scope == absl::string_view::npos) continue;
+      suffixes_.emplace_back(key.substr(end_of_scope + 1));
+    }
+    return true;
+  }
+
+  const SortField field_;
+  bool complete_ = true;
+  absl::Status status_;
+  std::vector<std::string> suffixes_;
+  size_t next_ = 0;
+};
+
+// How long a list waits for the filter index to catch up before it scans without it.
+constexpr absl::Duration kIndexWait = absl::Seconds(1);
+
+// The candidate source for the plan: the filter index when the filter pins a facet, the index
+// has caught up with every write acknowledged before the request, and it keeps postings in the
+// requested order; else the core projection's ordering index. Sets `*family` to the column
+// family the source's uids resolve in.
+std::unique_ptr<CandidateSource> ChooseSource(const Store& store, const Plan& plan,
+                                              bool indexes_ready,
+                                              const rocksdb::ReadOptions& options,
+                                              std::string* family) {
+  rocksdb::DB* db = store.database().db();
+  const bool index_order =
+      plan.order.field == SortField::kUid || plan.order.field == SortField::kCreateTime;
+  const bool one_result =
+      plan.names.records && plan.names.parent != kWildcard && plan.names.result != kWildcard;
+  if (plan.filter && plan.filter->facets() && index_order && !one_result && indexes_ready) {
+    const FacetChoice& choice = *plan.filter->facets();
+    rocksdb::ColumnFamilyHandle* index = store.database().family(FilterIndexProjection::kName);
+    *family = std::string(FilterIndexProjection::kName);
+    if (choice.scopes.size() == 1 && !choice.scope_prefix) {
+      return std::make_unique<IndexCursor>(db->NewIterator(options, index), plan,
+                                           choice.scopes.front());
+    }
+    auto sorted = std::make_unique<SortedPostings>(db->NewIterator(options, index), plan, choice);
+    if (sorted->complete()) return sorted;
+  }
+  *family = plan.family;
+  return std::make_unique<IndexCursor>(
+      db->NewIterator(options, store.database().family(plan.family)), plan, plan.core_scope);
+}
+
+absl::StatusOr<std::vector<Record>> Load(const CoreReader& reader,
+                                         const std::vector<std::string>& names,
+                                         const rocksdb::ReadOptions& options, const Record*) {
+  return reader.GetRecords(names, options);
+}
+
+absl::StatusOr<std::vector<Result>> Load(const CoreReader& reader,
+                                         const std::vector<std::string>& names,
+                                         const rocksdb::ReadOptions& options, const Result*) {
+  return reader.GetResults(names, options);
+}
+
+// Up to page_size + 1 entities after the plan's cursor that are in scope and match the filter.
+template <typename Entity>
+absl::StatusOr<std::vector<Entity>> ReadMatches(const Store& store, const Plan& plan,
+                                                bool indexes_ready,
+                                                const rocksdb::ReadOptions& options) {
+  const CoreReader& reader = store.reader();
+  std::string family;
+  std::unique_ptr<CandidateSource> source =
+      ChooseSource(store, plan, indexes_ready, options, &family);
+  const size_t wanted = static_cast<size_t>(plan.page_size) + 1;
+  size_t chunk = wanted;
+  std::vector<Entity> matches;
+  for (bool more = true; more && matches.size() < wanted;
+       chunk = std::min<size_t>(chunk * 2, 1024)) {
+    std::vector<std::string> uids;
+    more = source->Next(chunk, &uids);
+    absl::StatusOr<std::vector<std::string>> names = reader.NamesOfUids(family, uids, options);
+    if (!names.ok()) return names.status();
+    names->erase(std::remove_if(names->begin(), names->end(),
+                                [&](const std::string& n) { return !plan.names.Contains(n); }),
+                 names->end());
+    absl::StatusOr<std::vector<Entity>> entities =
+        Load(reader, *names, options, static_cast<const Entity*>(nullptr));
+    if (!entities.ok()) return entities.status();
+    for (Entity& e : *entities) {
+      if (matches.size() == wanted) break;
+      if (!plan.filter || plan.filter->Matches(e)) matches.push_back(std::move(e));
+    }
+  }
+  if (!source->status().ok()) return source->status();
+  return matches;
 }
 
 // Reads the page and fills `items` and the next token.
 template <typename Entity>
-absl::Status ReadPage(const CoreReader& reader, const Plan& plan, absl::string_view parent,
+absl::Status ReadPage(const Store& store, const Plan& plan, absl::string_view parent,
                       absl::string_view filter, google::protobuf::RepeatedPtrField<Entity>* items,
                       std::string* next_page_token) {
-  Database& database = *reader.database();
-  ScopedSnapshot snapshot(database.db());
+  // Every write acknowledged before the request is in the log by now; the filter index is used
+  // only once it has folded them too.
+  const bool indexes_ready = plan.filter && plan.filter->facets() &&
+                             store.AwaitIndexes(store.log().LastSequence(), kIndexWait);
+  ScopedSnapshot snapshot(store.database().db());
   rocksdb::ReadOptions options;
   options.snapshot = snapshot.get();
-  absl::StatusOr<std::vector<std::string>> names = ScanIndex(reader, plan, options);
-  if (!names.ok()) return names.status();
-  const bool more = names->size() > static_cast<size_t>(plan.page_size);
-  if (more) names->pop_back();
-  absl::StatusOr<std::vector<Entity>> entities;
-  if constexpr (std::is_same_v<Entity, Record>) {
-    entities = reader.GetRecords(*names, options);
-  } else {
-    entities = reader.GetResults(*names, options);
-  }
+  absl::StatusOr<std::vector<Entity>> entities =
+      ReadMatches<Entity>(store, plan, indexes_ready, options);
   if (!entities.ok()) return entities.status();
+  const bool more = entities->size() > static_cast<size_t>(plan.page_size);
+  if (more) entities->pop_back();
   for (Entity& e : *entities) *items->Add() = std::move(e);
   if (!more || items->empty()) return absl::OkStatus();
 
@@ -238,13 +377,15 @@ absl::StatusOr<tekton::results::v1alpha2::ListResultsResponse> Lister::ListResul
     const tekton::results::v1alpha2::ListResultsRequest& request) const {
   const absl::string_view parent = absl::StripAsciiWhitespace(request.parent());
   if (parent.empty()) return absl::InvalidArgumentError("parent missing");
-  absl::StatusOr<Plan> plan = PlanList(request, parent, ResultOrderFields());
+  absl::StatusOr<Plan> plan =
+      PlanList(request, parent, ResultOrderFields(), FilterTarget::kResults);
   if (!plan.ok()) return plan.status();
+  plan->names.parent = std::string(parent);
   plan->family = std::string(ResultsProjection::kName);
-  plan->scope = parent == kWildcard ? ScopeAll() : ScopeParent(parent);
+  plan->core_scope = parent == kWildcard ? ScopeAll() : ScopeParent(parent);
 
   tekton::results::v1alpha2::ListResultsResponse response;
-  absl::Status s = ReadPage(*reader_, *plan, parent, absl::StripAsciiWhitespace(request.filter()),
+  absl::Status s = ReadPage(*store_, *plan, parent, absl::StripAsciiWhitespace(request.filter()),
                             response.mutable_results(), response.mutable_next_page_token());
   if (!s.ok()) return s;
   return response;
@@ -256,22 +397,23 @@ absl::StatusOr<tekton::results::v1alpha2::ListRecordsResponse> Lister::ListRecor
   if (parent.empty()) return absl::InvalidArgumentError("parent missing");
   absl::StatusOr<ResultName> scope = ParseResultName(parent);
   if (!scope.ok()) return scope.status();
-  absl::StatusOr<Plan> plan = PlanList(request, parent, RecordOrderFields());
+  absl::StatusOr<Plan> plan =
+      PlanList(request, parent, RecordOrderFields(), FilterTarget::kRecords);
   if (!plan.ok()) return plan.status();
+  plan->names = NameScope{true, scope->parent, scope->result};
   plan->family = std::string(RecordsProjection::kName);
   const bool any_parent = scope->parent == kWildcard;
   const bool any_result = scope->result == kWildcard;
   if (!any_parent && !any_result) {
-    plan->scope = ScopeResult(scope->parent, scope->result);
+    plan->core_scope = ScopeResult(scope->parent, scope->result);
   } else if (!any_parent) {
-    plan->scope = ScopeParent(scope->parent);
+    plan->core_scope = ScopeParent(scope->parent);
   } else {
-    plan->scope = ScopeAll();
-    if (!any_result) plan->result_id = scope->result;
+    plan->core_scope = ScopeAll();
   }
 
   tekton::results::v1alpha2::ListRecordsResponse response;
-  absl::Status s = ReadPage(*reader_, *plan, parent, absl::StripAsciiWhitespace(request.filter()),
+  absl::Status s = ReadPage(*store_, *plan, parent, absl::StripAsciiWhitespace(request.filter()),
                             response.mutable_records(), response.mutable_next_page_token());
   if (!s.ok()) return s;
   return response;

@@ -1,16 +1,18 @@
-// Lister: ListResults and ListRecords, served from the core projections' ordering index
-// (src/projections/entity_index.h), never from the log.
+// Lister: ListResults and ListRecords, served from the projections, never from the log: the core
+// projections' ordering index (src/projections/entity_index.h), or the filter index when the
+// filter pins a facet (filter_plan.h). Every candidate is checked against the request's scope
+// and the whole filter.
 //
 // Processing follows upstream's order of checks and codes (spec/api.md §3.1): parent, page
 // token decoding and parent binding, order_by, token/filter/order binding, filter, page size.
-// A page is read under one RocksDB snapshot: index entries from page_size + 1 positions after
-// the token's cursor, then the entities by name. The extra entry decides whether a
-// next_page_token is issued; the token names the last item returned.
+// A page is read under one RocksDB snapshot: candidates from the token's cursor on, in chunks,
+// until page_size + 1 match. The extra match decides whether a next_page_token is issued; the
+// token names the last item returned.
 #ifndef RUNLEDGER_QUERY_LISTER_H_
 #define RUNLEDGER_QUERY_LISTER_H_
 
 #include "absl/status/statusor.h"
-#include "src/projections/core_reader.h"
+#include "src/projections/store.h"
 #include "tekton/results/v1alpha2/api.pb.h"
 
 namespace runledger {
@@ -21,7 +23,7 @@ inline constexpr int kMaxPageSize = 10000;
 
 class Lister {
  public:
-  explicit Lister(const CoreReader* reader) : reader_(reader) {}
+  explicit Lister(const Store* store) : store_(store) {}
 
   absl::StatusOr<tekton::results::v1alpha2::ListResultsResponse> ListResults(
       const tekton::results::v1alpha2::ListResultsRequest& request) const;
@@ -29,7 +31,7 @@ class Lister {
       const tekton::results::v1alpha2::ListRecordsRequest& request) const;
 
  private:
-  const CoreReader* reader_;
+  const Store* store_;
 };
 
 }  // namespace runledger

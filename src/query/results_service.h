@@ -6,6 +6,7 @@
 
 #include "src/ingest/ingestor.h"
 #include "src/projections/core_reader.h"
+#include "src/projections/store.h"
 #include "src/query/lister.h"
 #include "tekton/results/v1alpha2/api.grpc.pb.h"
 
@@ -15,8 +16,8 @@ grpc::Status ToGrpcStatus(const absl::Status& status);
 
 class ResultsService final : public tekton::results::v1alpha2::Results::CallbackService {
  public:
-  ResultsService(Ingestor* ingestor, const CoreReader* reader)
-      : ingestor_(ingestor), reader_(reader), lister_(reader) {}
+  ResultsService(Ingestor* ingestor, const Store* store)
+      : ingestor_(ingestor), reader_(&store->reader()), lister_(store) {}
 
   grpc::ServerUnaryReactor* CreateResult(
       grpc::CallbackServerContext* context,

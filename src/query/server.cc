@@ -25,7 +25,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   server->store_ = std::move(*store);
   server->ingestor_ = std::make_unique<Ingestor>(&server->store_->log(), &server->store_->reader());
   server->results_service_ =
-      std::make_unique<ResultsService>(server->ingestor_.get(), &server->store_->reader());
+      std::make_unique<ResultsService>(server->ingestor_.get(), server->store_.get());
 
   server->health_service_ =
       std::make_unique<HealthService>(std::vector<std::string>{std::string(kResultsServiceName)});

@@ -17,7 +17,8 @@ class FunctionTable {
     for (auto group : {internal::ArithmeticOverloads(), internal::ComparisonOverloads(),
                        internal::StringOverloads(), internal::ConversionOverloads(),
                        internal::TimeOverloads(), internal::StringExtOverloads(),
-                       internal::MathExtOverloads(), internal::EncoderExtOverloads()}) {
+                       internal::MathExtOverloads(), internal::EncoderExtOverloads(),
+                       internal::MapInsertOverloads()}) {
       for (const Overload& o : group) Add(&o);
     }
   }

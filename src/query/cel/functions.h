@@ -88,6 +88,7 @@ absl::Span<const Overload> TimeOverloads();
 absl::Span<const Overload> StringExtOverloads();
 absl::Span<const Overload> MathExtOverloads();
 absl::Span<const Overload> EncoderExtOverloads();
+absl::Span<const Overload> MapInsertOverloads();
 
 // Largest string, bytes or list a function may build (guards against runaway growth).
 inline constexpr size_t kMaxBuiltSize = size_t{1} << 24;

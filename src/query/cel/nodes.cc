@@ -234,25 +234,51 @@ Value IndexValue(const Value& container, const Value& key_in) {
   return NoSuchOverload("_[_]", args);
 }
 
-Value AppendNode::Eval(Frame& frame) const {
+bool AccumulateNode::AppendInPlace(Value& accu, Value* operands) const {
+  std::vector<Value>* list = accu.mutable_list_if_unique();
+  if (list == nullptr || list->size() + operands_.size() > kMaxListSize) return false;
+  for (size_t i = 0; i < operands_.size(); ++i) list->push_back(std::move(operands[i]));
+  return true;
+}
+
+bool AccumulateNode::InsertInPlace(Value& accu, Value* operands, Value* error) const {
+  MapValue* map = accu.mutable_map_if_unique();
+  if (map == nullptr) return false;
+  bool inserted = true;
+  if (operands_.size() == 2) {
+    inserted = map->Insert(std::move(operands[0]), std::move(operands[1]));
+  } else if (operands[0].is(K::kMap)) {
+    for (const auto& [key, value] : operands[0].map().entries()) {
+      inserted = inserted && map->Insert(key, value);
+    }
+  } else {
+    return false;
+  }
+  if (!inserted) *error = Value::ErrorView("insert failed: repeated or invalid map key");
+  return true;
+}
+
+Value AccumulateNode::Eval(Frame& frame) const {
   Value& accu = frame.locals[accu_slot_];
   if (accu.is_error()) return accu;
-  std::array<Value, 4> inline_elements;
-  std::vector<Value> elements;
-  Value* out = inline_elements.data();
-  if (elements_.size() > inline_elements.size()) {
-    elements.resize(elements_.size());
-    out = elements.data();
+  std::array<Value, 4> inline_operands;
+  std::vector<Value> heap_operands;
+  Value* operands = inline_operands.data();
+  if (operands_.size() > inline_operands.size()) {
+    heap_operands.resize(operands_.size());
+    operands = heap_operands.data();
   }
   Value error;
-  if (!EvalAll(elements_, frame, out, &error)) return error;
-  std::vector<Value>* list = accu.mutable_list_if_unique();
-  if (list != nullptr && list->size() + elements_.size() <= kMaxListSize) {
-    for (size_t i = 0; i < elements_.size(); ++i) list->push_back(std::move(out[i]));
-    return accu;
+  if (!EvalAll(operands_, frame, operands, &error)) return error;
+  if (mode_ == Mode::kAppend) {
+    if (AppendInPlace(accu, operands)) return accu;
+    Value args[2] = {accu, Value::List(std::vector<Value>(operands, operands + operands_.size()))};
+    return general_->Call(false, args);
   }
-  Value args[2] = {accu, Value::List(std::vector<Value>(out, out + elements_.size()))};
-  return plus_->Call(false, args);
+  if (InsertInPlace(accu, operands, &error)) return error.is_error() ? error : accu;
+  std::vector<Value> args = {accu};
+  args.insert(args.end(), operands, operands + operands_.size());
+  return general_->Call(false, absl::MakeSpan(args));
 }
 
 }  // namespace runledger::cel::internal

@@ -209,18 +209,25 @@ class ComprehensionNode final : public Node {
   Parts p_;
 };
 
-// accu + [elements...] where accu is a comprehension accumulator: appends in place when no
-// one else holds the accumulator list, which makes map() and filter() linear.
-class AppendNode final : public Node {
+// accu + [elements...] (kAppend) or cel.@mapInsert(accu, key, value | map) (kInsert) where
+// accu is a comprehension accumulator: done in place when no one else holds the accumulator,
+// which makes map(), filter() and transformMap() linear rather than quadratic.
+class AccumulateNode final : public Node {
  public:
-  AppendNode(int accu_slot, std::vector<NodePtr> elements, const Function* plus)
-      : accu_slot_(accu_slot), elements_(std::move(elements)), plus_(plus) {}
+  enum class Mode { kAppend, kInsert };
+  AccumulateNode(Mode mode, int accu_slot, std::vector<NodePtr> operands, const Function* general)
+      : mode_(mode), accu_slot_(accu_slot), operands_(std::move(operands)), general_(general) {}
   Value Eval(Frame& frame) const override;
 
  private:
+  // In place if possible; false to fall back to the general function.
+  bool AppendInPlace(Value& accu, Value* operands) const;
+  bool InsertInPlace(Value& accu, Value* operands, Value* error) const;
+
+  Mode mode_;
   int accu_slot_;
-  std::vector<NodePtr> elements_;
-  const Function* plus_;  // _+_, for the general case
+  std::vector<NodePtr> operands_;
+  const Function* general_;  // _+_ or cel.@mapInsert, for the general case
 };
 
 // Selects or indexes `container` by `key` (list by int, uint or whole double; map by key;

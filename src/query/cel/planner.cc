@@ -119,6 +119,10 @@ class Planner {
                                        std::vector<const Expr*> args, int depth);
   absl::StatusOr<Planned> PlanSpecial(const Expr& e, const CallExpr& c, int depth);
   absl::StatusOr<Planned> PlanIndex(const Expr& e, const Expr& operand, const Expr& key, int depth);
+  // An in-place accumulation step (see AccumulateNode), if `f(args)` is one.
+  std::optional<absl::StatusOr<Planned>> PlanAccumulate(const Function* f,
+                                                        const std::vector<const Expr*>& args,
+                                                        int depth);
   absl::StatusOr<Planned> PlanList(const ListExpr& l, int depth);
   absl::StatusOr<Planned> PlanMap(const MapExpr& m, int depth);
   absl::StatusOr<Planned> PlanComprehension(const ComprehensionExpr& c, int depth);
@@ -405,19 +409,7 @@ absl::StatusOr<Planned> Planner::PlanCall(const Expr& e, const CallExpr& c, int 
 
 absl::StatusOr<Planned> Planner::PlanFunction(const Expr& e, const Function* f, bool receiver_style,
                                               std::vector<const Expr*> args, int depth) {
-  // accu + [x] in a comprehension step: append in place.
-  const Local* accu = nullptr;
-  if (f->name() == "_+_" && args.size() == 2 && args[1]->As<ListExpr>() != nullptr) {
-    if (const auto* ident = args[0]->As<IdentExpr>()) accu = FindLocal(ident->name);
-    if (accu != nullptr && !accu->is_accumulator) accu = nullptr;
-  }
-  if (accu != nullptr) {
-    const int slot = static_cast<int>(accu - locals_.data());  // before planning moves locals_
-    auto elements = PlanAll(Pointers(args[1]->As<ListExpr>()->elements), depth + 1);
-    if (!elements.ok()) return elements.status();
-    return Planned{std::make_unique<AppendNode>(slot, Nodes(std::move(*elements)), f),
-                   Type::List(Type::Dyn()), false};
-  }
+  if (auto accumulate = PlanAccumulate(f, args, depth)) return std::move(*accumulate);
   auto planned = PlanAll(args, depth);
   if (!planned.ok()) return planned.status();
   std::vector<KindMask> masks;
@@ -441,6 +433,25 @@ absl::StatusOr<Planned> Planner::PlanFunction(const Expr& e, const Function* f, 
   }
   if (constant) return Fold(std::move(node), type);
   return Planned{std::move(node), type, false};
+}
+
+std::optional<absl::StatusOr<Planned>> Planner::PlanAccumulate(const Function* f,
+                                                               const std::vector<const Expr*>& args,
+                                                               int depth) {
+  // accu + [x] and cel.@mapInsert(accu, ...) in a comprehension step: in place.
+  bool append = f->name() == "_+_" && args.size() == 2 && args[1]->As<ListExpr>() != nullptr;
+  bool insert = f->name() == "cel.@mapInsert" && (args.size() == 2 || args.size() == 3);
+  const IdentExpr* ident = args.empty() ? nullptr : args[0]->As<IdentExpr>();
+  const Local* accu = ident != nullptr && (append || insert) ? FindLocal(ident->name) : nullptr;
+  if (accu == nullptr || !accu->is_accumulator) return std::nullopt;
+  const int slot = static_cast<int>(accu - locals_.data());  // before planning moves locals_
+  std::vector<const Expr*> operands(args.begin() + 1, args.end());
+  if (append) operands = Pointers(args[1]->As<ListExpr>()->elements);
+  auto planned = PlanAll(operands, depth + 1);
+  if (!planned.ok()) return planned.status();
+  auto mode = append ? AccumulateNode::Mode::kAppend : AccumulateNode::Mode::kInsert;
+  return Planned{std::make_unique<AccumulateNode>(mode, slot, Nodes(std::move(*planned)), f),
+                 append ? Type::List(Type::Dyn()) : Type::Map(Type::Dyn(), Type::Dyn()), false};
 }
 
 absl::StatusOr<Planned> Planner::PlanList(const ListExpr& l, int depth) {

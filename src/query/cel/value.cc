@@ -186,6 +186,11 @@ Value Value::Detached() const {
   }
 }
 
+MapValue* Value::mutable_map_if_unique() {
+  if (kind_ != ValueKind::kMap || owner_ == nullptr || !owner_->unique()) return nullptr;
+  return const_cast<MapValue*>(rep_.map);
+}
+
 std::vector<Value>* Value::mutable_list_if_unique() {
   if (kind_ != ValueKind::kList || owner_ == nullptr || !owner_->unique()) return nullptr;
   return &const_cast<ListValue*>(rep_.list)->mutable_elements_if_unique();
@@ -277,11 +282,25 @@ bool ToMapKey(const Value& v, MapKey* key) {
 MapValue::MapValue(std::vector<std::pair<Value, Value>> entries) : entries_(std::move(entries)) {
   if (entries_.size() <= kIndexThreshold) return;
   index_.reserve(entries_.size());
-  for (uint32_t i = 0; i < entries_.size(); ++i) {
-    MapKey key;
-    ToMapKey(entries_[i].first, &key);
-    index_.emplace(key, i);
+  for (uint32_t i = 0; i < entries_.size(); ++i) Index(i);
+}
+
+void MapValue::Index(uint32_t entry) {
+  MapKey key;
+  ToMapKey(entries_[entry].first, &key);  // text views stay valid: text never moves
+  index_.emplace(key, entry);
+}
+
+bool MapValue::Insert(Value key, Value value) {
+  MapKey k;
+  if (key.is(ValueKind::kDouble) || !ToMapKey(key, &k) || Find(k) != nullptr) return false;
+  entries_.emplace_back(std::move(key), std::move(value));
+  if (!index_.empty()) {
+    Index(static_cast<uint32_t>(entries_.size() - 1));
+  } else if (entries_.size() > kIndexThreshold) {
+    for (uint32_t i = 0; i < entries_.size(); ++i) Index(i);
   }
+  return true;
 }
 
 bool MapValue::HasRepeatedKey() const {

@@ -161,6 +161,8 @@ class Value {
   // The list's elements for appending in place, or null unless this Value is the only
   // reference to an owned list. Only for the evaluator's comprehension accumulators.
   std::vector<Value>* mutable_list_if_unique();
+  // The same for a map (see MapValue::Insert).
+  MapValue* mutable_map_if_unique();
 
   // CEL-like text for messages and test output, e.g. `[1, "a", b"\x00", 2u]`.
   std::string DebugString() const;
@@ -236,8 +238,13 @@ class MapValue final : public internal::Shared {
   size_t size() const { return entries_.size(); }
   const std::vector<std::pair<Value, Value>>& entries() const { return entries_; }
 
+  // Adds an entry; false if the key is present or cannot be a map key. Only for a map no one
+  // else can see (Value::mutable_map_if_unique).
+  bool Insert(Value key, Value value);
+
  private:
   friend class Value;
+  void Index(uint32_t entry);
   static constexpr size_t kIndexThreshold = 8;  // maps above this size get a hash index
 
   explicit MapValue(std::vector<std::pair<Value, Value>> entries);
