@@ -390,6 +390,90 @@ TEST(CelEvaluator, TypeValues) {
   EXPECT_ERROR("dyn", "undeclared reference");
 }
 
+// --- Extensions. ---
+
+TEST(CelExtensions, Strings) {
+  EXPECT_EQ(Show("'ta©o'.charAt(2)"), "\"\\xc2\\xa9\"");
+  EXPECT_EQ(Show("'taco'.charAt(4)"), "\"\"");
+  EXPECT_ERROR("'taco'.charAt(5)", "index out of range: 5");
+  EXPECT_EQ(Show("'ta©o©αT'.indexOf('©', 3)"), "4");
+  EXPECT_EQ(Show("'tacocat'.indexOf('none')"), "-1");
+  EXPECT_EQ(Show("'ta©o©αT'.lastIndexOf('©')"), "4");
+  EXPECT_EQ(Show("'bananananana'.lastIndexOf('nana', 7)"), "6");
+  EXPECT_ERROR("'taco'.lastIndexOf('a', -1)", "index out of range");
+  EXPECT_EQ(Show("'TacoCÆt'.lowerAscii() + 'TacoCÆt'.upperAscii()"), Show("'tacocÆtTACOCÆT'"));
+  EXPECT_EQ(Show("'{0} and {0}'.replace('{0}', 'x')"), "\"x and x\"");
+  EXPECT_EQ(Show("'{0} and {0}'.replace('{0}', 'x', 1)"), "\"x and {0}\"");
+  EXPECT_EQ(Show("'abc'.replace('', '-')"), "\"-a-b-c-\"");
+  EXPECT_EQ(Show("'a,b,c'.split(',')"), "[\"a\", \"b\", \"c\"]");
+  EXPECT_EQ(Show("'a,b,c'.split(',', 2)"), "[\"a\", \"b,c\"]");
+  EXPECT_EQ(Show("'a,b,c'.split(',', 0)"), "[]");
+  EXPECT_EQ(Show("'abc'.split('')"), "[\"a\", \"b\", \"c\"]");
+  EXPECT_EQ(Show("'ta©o©αT'.substring(2, 6) == '©o©α'"), "true");
+  EXPECT_ERROR("'taco'.substring(3, 2)", "invalid substring range");
+  EXPECT_ERROR("'taco'.substring(5)", "index out of range");
+  EXPECT_EQ(Show("' \\t\\u00a0\\u2003text\\u3000\\n'.trim()"), "\"text\"");
+  EXPECT_EQ(Show("'\\u200btext'.trim() == '\\u200btext'"), "true");
+  EXPECT_EQ(Show("['a', 'b'].join() + ['a', 'b'].join('-')"), "\"aba-b\"");
+  EXPECT_ERROR("['a', 1].join()", "no such overload");
+  EXPECT_EQ(Show("'Ta©o'.reverse() == 'o©aT'"), "true");
+  EXPECT_EQ(Show("strings.quote('a\"b\\n')"), "\"\\\"a\\\\\\\"b\\\\n\\\"\"");
+}
+
+TEST(CelExtensions, Math) {
+  EXPECT_EQ(Show("math.greatest(1, 2.5, 3u)"), "3u");
+  EXPECT_EQ(Show("math.greatest(-3, 3u)"), "3u");
+  EXPECT_EQ(Show("math.least([5.4, 10, 3u, -5.0])"), "-5");
+  EXPECT_EQ(Show("math.least(7)"), "7");
+  EXPECT_ERROR("math.greatest([])", "no arguments");
+  EXPECT_ERROR("math.greatest(1, 'a')", "no such overload");
+  EXPECT_EQ(Show("[math.ceil(1.2), math.floor(-1.2), math.round(-1.5), math.trunc(-1.7)]"),
+            "[2, -2, -2, -1]");
+  EXPECT_ERROR("math.floor(1)", "no such overload");
+  EXPECT_EQ(Show("[math.abs(-5), math.abs(5u), math.abs(-1.5)]"), "[5, 5u, 1.5]");
+  EXPECT_ERROR("math.abs(-9223372036854775808)", "overflow");
+  EXPECT_EQ(Show("[math.sign(-5), math.sign(0u), math.sign(2.5)]"), "[-1, 0u, 1]");
+  EXPECT_EQ(Show("[math.isNaN(0.0/0.0), math.isInf(1.0/0.0), math.isFinite(1.0/0.0)]"),
+            "[true, true, false]");
+  EXPECT_EQ(Show("[math.bitAnd(6, 3), math.bitOr(6u, 3u), math.bitXor(6, 3), math.bitNot(0)]"),
+            "[2, 7u, 5, -1]");
+  EXPECT_EQ(Show("[math.bitShiftLeft(1, 3), math.bitShiftRight(-1024, 60), "
+                 "math.bitShiftLeft(1u, 64)]"),
+            "[8, 15, 0u]");
+  EXPECT_ERROR("math.bitShiftRight(1, -1)", "negative offset");
+}
+
+TEST(CelExtensions, Base64) {
+  EXPECT_EQ(Show("base64.encode(b'hello')"), "\"aGVsbG8=\"");
+  EXPECT_EQ(Show("base64.decode('aGVsbG8=') == b'hello' && base64.decode('aGVsbG8') == b'hello'"),
+            "true");
+  EXPECT_ERROR("base64.decode('***')", "invalid");
+}
+
+TEST(CelExtensions, TwoVariableComprehensions) {
+  EXPECT_EQ(Show("[10, 20].all(i, v, v == (i + 1) * 10)"), "true");
+  EXPECT_EQ(Show("{'a': 1, 'b': 2}.exists(k, v, k == 'b' && v == 2)"), "true");
+  EXPECT_EQ(Show("[1, 2, 3].existsOne(i, v, i == v)"), "false");
+  EXPECT_EQ(Show("[1, 2, 3].transformList(i, v, i * v)"), "[0, 2, 6]");
+  EXPECT_EQ(Show("[1, 2, 3].transformList(i, v, v > 1, v)"), "[2, 3]");
+  EXPECT_EQ(Show("{'a': 1, 'b': 2}.transformMap(k, v, v * 10)"), "{\"a\": 10, \"b\": 20}");
+  EXPECT_EQ(Show("['x', 'y'].transformMapEntry(i, v, {v: i})"), "{\"x\": 0, \"y\": 1}");
+  EXPECT_ERROR("['x', 'x'].transformMapEntry(i, v, {v: i})", "insert failed");
+  // Large maps are built in place, in linear time.
+  std::string big = "[";
+  for (int i = 0; i < 3000; ++i) big += (i ? "," : "") + std::to_string(i);
+  big += "]";
+  EXPECT_EQ(Show("size(" + big + ".transformMapEntry(i, v, {v: i}))"), "3000");
+}
+
+TEST(CelExtensions, BindAndBlock) {
+  EXPECT_EQ(Show("cel.bind(x, 2 * 3, x * x + x)"), "42");
+  EXPECT_EQ(Show("cel.bind(x, 1, cel.bind(x, x + 1, x))"), "2");
+  EXPECT_EQ(Show("cel.block([1, cel.index(0) + 1, cel.index(1) * 10], cel.index(2))"), "20");
+  EXPECT_EQ(Show("cel.block([1 / 0, 2], cel.index(1))"), "2");  // an unused error binding
+  EXPECT_ERROR("cel.block([1 / 0], cel.index(0))", "division by zero");
+}
+
 // --- JSON strings as timestamps. ---
 
 TEST(CelEvaluator, JsonStringsActAsTimestampsWhereOnlyATimestampFits) {

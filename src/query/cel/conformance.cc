@@ -15,7 +15,7 @@ namespace {
 using json = nlohmann::json;
 
 constexpr KnownSkip kKnownSkips[] = {
-    {"block_ext", "", "", "cel.@block is an optimiser's internal form; not implemented"},
+    {"block_ext", "", "optional", "optional values are not implemented"},
     {"network_ext", "", "", "the network extension (ip, cidr) is not implemented"},
     {"optionals", "", "", "optional values are not implemented (the parser rejects x.?f)"},
     {"string_ext", "", ".format(", "string.format is not implemented"},

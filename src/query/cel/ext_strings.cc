@@ -18,7 +18,9 @@ constexpr KindMask kInt = Mask(K::kInt);
 constexpr KindMask kString = Mask(K::kString);
 constexpr KindMask kList = Mask(K::kList);
 
-Value OutOfRange(int64_t index) { return Value::Error(absl::StrCat("index out of range: ", index)); }
+Value OutOfRange(int64_t index) {
+  return Value::Error(absl::StrCat("index out of range: ", index));
+}
 
 // Byte offset of code point `index` of `s`, or -1 (and `*error` set) when outside [0, size].
 int64_t OffsetOrError(std::string_view s, int64_t index, Value* error) {
@@ -126,9 +128,20 @@ Value Substring(absl::Span<const Value> a) {
 
 // Unicode white space (Go's unicode.IsSpace), as UTF-8.
 bool IsSpaceAt(std::string_view s, size_t* width) {
-  static constexpr std::string_view kSpaces[] = {
-      " ",  "\t", "\n", "\v", "\f", "\r", "\xC2\x85", "\xC2\xA0", "\xE1\x9A\x80",
-      "\xE2\x80\xA8", "\xE2\x80\xA9", "\xE2\x80\xAF", "\xE2\x81\x9F", "\xE3\x80\x80"};
+  static constexpr std::string_view kSpaces[] = {" ",
+                                                 "\t",
+                                                 "\n",
+                                                 "\v",
+                                                 "\f",
+                                                 "\r",
+                                                 "\xC2\x85",
+                                                 "\xC2\xA0",
+                                                 "\xE1\x9A\x80",
+                                                 "\xE2\x80\xA8",
+                                                 "\xE2\x80\xA9",
+                                                 "\xE2\x80\xAF",
+                                                 "\xE2\x81\x9F",
+                                                 "\xE3\x80\x80"};
   for (std::string_view space : kSpaces) {
     if (s.substr(0, space.size()) == space) {
       *width = space.size();
@@ -136,8 +149,8 @@ bool IsSpaceAt(std::string_view s, size_t* width) {
     }
   }
   // U+2000 .. U+200A
-  if (s.size() >= 3 && s[0] == '\xE2' && s[1] == '\x80' && static_cast<unsigned char>(s[2]) >= 0x80 &&
-      static_cast<unsigned char>(s[2]) <= 0x8A) {
+  if (s.size() >= 3 && s[0] == '\xE2' && s[1] == '\x80' &&
+      static_cast<unsigned char>(s[2]) >= 0x80 && static_cast<unsigned char>(s[2]) <= 0x8A) {
     *width = 3;
     return true;
   }

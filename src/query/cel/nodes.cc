@@ -234,6 +234,15 @@ Value IndexValue(const Value& container, const Value& key_in) {
   return NoSuchOverload("_[_]", args);
 }
 
+Value BlockNode::Eval(Frame& frame) const {
+  for (size_t i = 0; i < bindings_.size(); ++i) {
+    frame.locals[first_slot_ + i] = bindings_[i]->Eval(frame);
+  }
+  Value result = body_->Eval(frame);
+  for (size_t i = 0; i < bindings_.size(); ++i) frame.locals[first_slot_ + i] = Value();
+  return result;
+}
+
 bool AccumulateNode::AppendInPlace(Value& accu, Value* operands) const {
   std::vector<Value>* list = accu.mutable_list_if_unique();
   if (list == nullptr || list->size() + operands_.size() > kMaxListSize) return false;

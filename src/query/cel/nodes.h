@@ -209,6 +209,20 @@ class ComprehensionNode final : public Node {
   Parts p_;
 };
 
+// cel.@block([b0, b1, ...], body): binds each bi (evaluated in order; an error is kept as the
+// value) to the local @index<i>, then evaluates body.
+class BlockNode final : public Node {
+ public:
+  BlockNode(int first_slot, std::vector<NodePtr> bindings, NodePtr body)
+      : first_slot_(first_slot), bindings_(std::move(bindings)), body_(std::move(body)) {}
+  Value Eval(Frame& frame) const override;
+
+ private:
+  int first_slot_;
+  std::vector<NodePtr> bindings_;
+  NodePtr body_;
+};
+
 // accu + [elements...] (kAppend) or cel.@mapInsert(accu, key, value | map) (kInsert) where
 // accu is a comprehension accumulator: done in place when no one else holds the accumulator,
 // which makes map(), filter() and transformMap() linear rather than quadratic.

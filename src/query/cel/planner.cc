@@ -118,6 +118,7 @@ class Planner {
   absl::StatusOr<Planned> PlanFunction(const Expr& e, const Function* f, bool receiver_style,
                                        std::vector<const Expr*> args, int depth);
   absl::StatusOr<Planned> PlanSpecial(const Expr& e, const CallExpr& c, int depth);
+  absl::StatusOr<Planned> PlanBlock(const ListExpr& bindings, const Expr& body, int depth);
   absl::StatusOr<Planned> PlanIndex(const Expr& e, const Expr& operand, const Expr& key, int depth);
   // An in-place accumulation step (see AccumulateNode), if `f(args)` is one.
   std::optional<absl::StatusOr<Planned>> PlanAccumulate(const Function* f,
@@ -351,12 +352,14 @@ bool IsSpecial(const CallExpr& c) {
   const std::string& f = c.function;
   const size_t n = c.args.size();
   return ((f == "_[_]" || f == "_&&_" || f == "_||_") && n == 2) || (f == "_?_:_" && n == 3) ||
-         (f == "@not_strictly_false" && n == 1);
+         (f == "@not_strictly_false" && n == 1) ||
+         (f == "cel.@block" && n == 2 && c.args[0]->As<ListExpr>() != nullptr);
 }
 
 absl::StatusOr<Planned> Planner::PlanSpecial(const Expr& e, const CallExpr& c, int depth) {
   const std::string& f = c.function;
   if (f == "_[_]") return PlanIndex(e, *c.args[0], *c.args[1], depth);
+  if (f == "cel.@block") return PlanBlock(*c.args[0]->As<ListExpr>(), *c.args[1], depth);
   bool logic = f == "_&&_" || f == "_||_";
   bool conditional = f == "_?_:_";
   auto args = PlanAll(Pointers(c.args), depth);
@@ -380,6 +383,30 @@ absl::StatusOr<Planned> Planner::PlanSpecial(const Expr& e, const CallExpr& c, i
   }
   if (constant) return Fold(std::move(node), type);
   return Planned{std::move(node), type, false};
+}
+
+absl::StatusOr<Planned> Planner::PlanBlock(const ListExpr& bindings, const Expr& body, int depth) {
+  const size_t outer = locals_.size();
+  std::vector<std::string> names;  // the locals refer to these
+  names.reserve(bindings.elements.size());
+  std::vector<NodePtr> nodes;
+  absl::Status status;
+  for (size_t i = 0; i < bindings.elements.size() && status.ok(); ++i) {
+    auto binding = Plan(*bindings.elements[i], depth + 1);
+    if (!binding.ok()) {
+      status = binding.status();
+      break;
+    }
+    names.push_back(absl::StrCat("@index", i));
+    PushLocal(names.back(), binding->type, false);
+    nodes.push_back(std::move(binding->node));
+  }
+  absl::StatusOr<Planned> result = status.ok() ? Plan(body, depth + 1) : status;
+  while (locals_.size() > outer) PopLocal();
+  if (!result.ok()) return result.status();
+  return Planned{std::make_unique<BlockNode>(static_cast<int>(outer), std::move(nodes),
+                                             std::move(result->node)),
+                 result->type, false};
 }
 
 absl::StatusOr<Planned> Planner::PlanCall(const Expr& e, const CallExpr& c, int depth) {

@@ -93,10 +93,16 @@ class Value {
     return *this;
   }
   Value& operator=(Value&& other) noexcept {
-    std::swap(kind_, other.kind_);
-    std::swap(flags_, other.flags_);
-    std::swap(rep_, other.rep_);
-    std::swap(owner_, other.owner_);
+    if (this == &other) return *this;
+    // Take `other` before letting go of the old content, which may be what holds `other`.
+    const internal::Shared* old = owner_;
+    kind_ = other.kind_;
+    flags_ = other.flags_;
+    rep_ = other.rep_;
+    owner_ = other.owner_;
+    other.owner_ = nullptr;
+    other.kind_ = ValueKind::kNull;
+    if (old != nullptr) old->Unref();
     return *this;
   }
   ~Value() {
