@@ -420,6 +420,19 @@ TEST(CelExtensions, Strings) {
   EXPECT_EQ(Show("strings.quote('a\"b\\n')"), "\"\\\"a\\\\\\\"b\\\\n\\\"\"");
 }
 
+TEST(CelExtensions, Format) {
+  EXPECT_EQ(Show("'%s and %d%% of %.2f'.format(['a', 5, 1.005])"), "\"a and 5% of 1.00\"");
+  EXPECT_EQ(Show("'%b %o %x %X %x'.format([5, 8u, 255, 255, 'hi'])"), "\"101 10 ff FF 6869\"");
+  EXPECT_EQ(Show("'%e|%f|%d'.format([1052.032911275, 2, double('NaN')])"),
+            "\"1.052033e+03|2.000000|NaN\"");
+  EXPECT_EQ(Show("'%s'.format([[1, 'a', null, {'b': 2, 'a': duration('1s')}]])"),
+            "\"[1, a, null, {a: 1s, b: 2}]\"");
+  EXPECT_ERROR("'%d %d'.format([1])", "index 1 out of range");
+  EXPECT_ERROR("'%q'.format([1])", "unrecognized formatting clause");
+  EXPECT_ERROR("'%d'.format([1.5])", "decimal clause");
+  EXPECT_ERROR("'%f'.format(['x'])", "fixed-point clause");
+}
+
 TEST(CelExtensions, Math) {
   EXPECT_EQ(Show("math.greatest(1, 2.5, 3u)"), "3u");
   EXPECT_EQ(Show("math.greatest(-3, 3u)"), "3u");

@@ -18,7 +18,6 @@ constexpr KnownSkip kKnownSkips[] = {
     {"block_ext", "", "optional", "optional values are not implemented"},
     {"network_ext", "", "", "the network extension (ip, cidr) is not implemented"},
     {"optionals", "", "", "optional values are not implemented (the parser rejects x.?f)"},
-    {"string_ext", "", ".format(", "string.format is not implemented"},
 };
 
 const KnownSkip* FindKnownSkip(const CaseOutcome& c, const std::string& expr) {

@@ -14,11 +14,11 @@ namespace runledger::cel {
 class FunctionTable {
  public:
   FunctionTable() {
-    for (auto group :
-         {internal::ArithmeticOverloads(), internal::ComparisonOverloads(),
-          internal::StringOverloads(), internal::ConversionOverloads(), internal::TimeOverloads(),
-          internal::StringExtOverloads(), internal::MathExtOverloads(),
-          internal::EncoderExtOverloads(), internal::MapInsertOverloads()}) {
+    for (auto group : {internal::ArithmeticOverloads(), internal::ComparisonOverloads(),
+                       internal::StringOverloads(), internal::ConversionOverloads(),
+                       internal::TimeOverloads(), internal::StringExtOverloads(),
+                       internal::MathExtOverloads(), internal::EncoderExtOverloads(),
+                       internal::MapInsertOverloads(), internal::FormatExtOverloads()}) {
       for (const Overload& o : group) Add(&o);
     }
   }

@@ -11,6 +11,7 @@
 
 #include <array>
 #include <cstdint>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -89,6 +90,10 @@ absl::Span<const Overload> StringExtOverloads();
 absl::Span<const Overload> MathExtOverloads();
 absl::Span<const Overload> EncoderExtOverloads();
 absl::Span<const Overload> MapInsertOverloads();
+absl::Span<const Overload> FormatExtOverloads();
+
+// A double as string(double) writes it: the shortest text that reads back exactly (cel-go).
+std::string FormatDouble(double d);
 
 // Largest string, bytes or list a function may build (guards against runaway growth).
 inline constexpr size_t kMaxBuiltSize = size_t{1} << 24;

@@ -103,26 +103,6 @@ Value DoubleFromString(absl::Span<const Value> a) {
   return Value::Double(d);
 }
 
-// Go's strconv.FormatFloat(d, 'g', -1, 64): the shortest digits that read back as `d`, in
-// %e form when the exponent is < -4 or >= 6, else plain (cel-go's string(double)).
-std::string FormatDouble(double d) {
-  if (std::isnan(d)) return "NaN";
-  if (std::isinf(d)) return d > 0 ? "+Inf" : "-Inf";
-  char buf[64];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), d, std::chars_format::scientific);
-  std::string sci(buf, end);  // [-]d[.ddd]e[+-]dd
-  size_t e = sci.find('e');
-  int exponent = std::atoi(sci.c_str() + e + 1);
-  if (exponent < -4 || exponent >= 6) {
-    std::string mantissa = sci.substr(0, e);
-    std::string exp_digits = std::to_string(std::abs(exponent));
-    if (exp_digits.size() < 2) exp_digits.insert(0, "0");
-    return absl::StrCat(mantissa, "e", exponent < 0 ? "-" : "+", exp_digits);
-  }
-  auto [fixed_end, fixed_ec] = std::to_chars(buf, buf + sizeof(buf), d, std::chars_format::fixed);
-  return std::string(buf, fixed_end);
-}
-
 Value StringFromInt(absl::Span<const Value> a) {
   return Value::String(absl::StrCat(a[0].int_value()));
 }
@@ -189,6 +169,26 @@ const Overload kOverloads[] = {
 };
 
 }  // namespace
+
+// Go's strconv.FormatFloat(d, 'g', -1, 64): the shortest digits that read back as `d`, in
+// %e form when the exponent is < -4 or >= 6, else plain (cel-go's string(double)).
+std::string FormatDouble(double d) {
+  if (std::isnan(d)) return "NaN";
+  if (std::isinf(d)) return d > 0 ? "+Inf" : "-Inf";
+  char buf[64];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), d, std::chars_format::scientific);
+  std::string sci(buf, end);  // [-]d[.ddd]e[+-]dd
+  size_t e = sci.find('e');
+  int exponent = std::atoi(sci.c_str() + e + 1);
+  if (exponent < -4 || exponent >= 6) {
+    std::string mantissa = sci.substr(0, e);
+    std::string exp_digits = std::to_string(std::abs(exponent));
+    if (exp_digits.size() < 2) exp_digits.insert(0, "0");
+    return absl::StrCat(mantissa, "e", exponent < 0 ? "-" : "+", exp_digits);
+  }
+  auto [fixed_end, fixed_ec] = std::to_chars(buf, buf + sizeof(buf), d, std::chars_format::fixed);
+  return std::string(buf, fixed_end);
+}
 
 absl::Span<const Overload> ConversionOverloads() { return kOverloads; }
 
