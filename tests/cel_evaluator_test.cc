@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "src/query/cel/evaluator.h"
 #include "src/query/cel/parser.h"
 #include "src/query/cel/types.h"
@@ -273,6 +274,20 @@ TEST(CelEvaluator, RunawayComprehensionsStopWithAnError) {
   auto start = std::chrono::steady_clock::now();
   EXPECT_ERROR(expr, "iteration limit");
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(20));
+}
+
+TEST(CelEvaluator, ValuesSharingSubListsCannotGrowWithoutBound) {
+  // a0 = [1, 1], a_i = [a_(i-1), a_(i-1)]: the tree stays small while its expansion doubles
+  // at each level (2^30 leaves for the comparison if unchecked).
+  constexpr int kLevels = 30;
+  std::string expr = absl::StrCat("a", kLevels - 1, " == a", kLevels - 1);
+  for (int i = kLevels - 1; i >= 0; --i) {
+    std::string init = i == 0 ? "[1, 1]" : absl::StrCat("[a", i - 1, ", a", i - 1, "]");
+    expr = absl::StrCat("cel.bind(a", i, ", ", init, ", ", expr, ")");
+  }
+  auto start = std::chrono::steady_clock::now();
+  EXPECT_ERROR(expr, "value too large");
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
 }
 
 // --- Timestamps and durations. ---

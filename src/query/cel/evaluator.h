@@ -38,7 +38,8 @@ struct Plan;
 
 class Program {
  public:
-  // Most comprehension iterations one evaluation may run; beyond it the result is an error.
+  // The work one evaluation may do: a comprehension iteration costs one unit, a call's
+  // result one per 64 bytes of text or 4 list elements. Beyond it the result is an error.
   static constexpr int64_t kMaxIterations = int64_t{1} << 22;
 
   // Compiles `expr`. With `require_bool`, an expression whose type is known not to be bool is

@@ -26,6 +26,14 @@ bool EvalAll(const std::vector<NodePtr>& nodes, Frame& frame, Value* out, Value*
   return true;
 }
 
+// What a call's result costs against the iteration budget: one unit per 64 bytes of text and
+// per 4 list elements, so the budget also bounds what one evaluation can build (about 256 MiB).
+int64_t WorkOf(const Value& v) {
+  if (v.is(K::kString) || v.is(K::kBytes)) return static_cast<int64_t>(v.text().size() >> 6);
+  if (v.is(K::kList)) return static_cast<int64_t>(v.list().size() >> 2);
+  return 0;
+}
+
 Value SelectField(const Value& v, std::string_view field) {
   if (!v.is(K::kMap)) {
     return Value::Error(
@@ -157,7 +165,9 @@ Value CallNode::Eval(Frame& frame) const {
     args[i] = args_[i]->Eval(frame);
     if (args[i].is_error()) return args[i];
   }
-  return function_->Call(receiver_style_, absl::MakeSpan(args, n));
+  Value result = function_->Call(receiver_style_, absl::MakeSpan(args, n));
+  frame.iterations_left -= WorkOf(result);
+  return result;
 }
 
 Value SizeNode::Eval(Frame& frame) const {
@@ -244,9 +254,14 @@ Value BlockNode::Eval(Frame& frame) const {
 }
 
 bool AccumulateNode::AppendInPlace(Value& accu, Value* operands) const {
-  std::vector<Value>* list = accu.mutable_list_if_unique();
-  if (list == nullptr || list->size() + operands_.size() > kMaxListSize) return false;
-  for (size_t i = 0; i < operands_.size(); ++i) list->push_back(std::move(operands[i]));
+  ListValue* list = accu.mutable_list_if_unique();
+  int64_t weight = 0;
+  for (size_t i = 0; i < operands_.size(); ++i) weight += Weight(operands[i]);
+  if (list == nullptr || list->size() + operands_.size() > kMaxListSize ||
+      list->weight() + weight > kMaxValueWeight) {
+    return false;  // the general _+_ copies, or reports the list too large
+  }
+  for (size_t i = 0; i < operands_.size(); ++i) list->Append(std::move(operands[i]));
   return true;
 }
 

@@ -124,6 +124,10 @@ Value Value::Duration(absl::Duration d) {
 
 Value Value::List(std::vector<Value> elements) {
   auto* list = new ListValue(std::move(elements));
+  if (list->weight() > kMaxValueWeight) {
+    list->Unref();
+    return ErrorView("value too large");
+  }
   Value v;
   v.kind_ = ValueKind::kList;
   v.rep_.list = list;
@@ -143,6 +147,7 @@ Value Value::Map(std::vector<std::pair<Value, Value>> entries) {
   v.kind_ = ValueKind::kMap;
   v.rep_.map = map;
   v.owner_ = map;
+  if (map->weight() > kMaxValueWeight) return ErrorView("value too large");
   if (map->HasRepeatedKey()) return Error("Failed with repeated key");
   return v;
 }
@@ -191,9 +196,27 @@ MapValue* Value::mutable_map_if_unique() {
   return const_cast<MapValue*>(rep_.map);
 }
 
-std::vector<Value>* Value::mutable_list_if_unique() {
+ListValue* Value::mutable_list_if_unique() {
   if (kind_ != ValueKind::kList || owner_ == nullptr || !owner_->unique()) return nullptr;
-  return &const_cast<ListValue*>(rep_.list)->mutable_elements_if_unique();
+  return const_cast<ListValue*>(rep_.list);
+}
+
+int64_t Weight(const Value& v) {
+  if (v.is(ValueKind::kList)) return v.list().weight();
+  if (v.is(ValueKind::kMap)) return v.map().weight();
+  return 1;
+}
+
+ListValue::ListValue(std::vector<Value> elements) : elements_(std::move(elements)) {
+  for (const Value& e : elements_) weight_ += Weight(e);
+}
+
+bool ListValue::Append(Value v) {
+  int64_t w = Weight(v);
+  if (weight_ + w > kMaxValueWeight) return false;
+  weight_ += w;
+  elements_.push_back(std::move(v));
+  return true;
 }
 
 std::string Value::DebugString() const {
@@ -280,6 +303,7 @@ bool ToMapKey(const Value& v, MapKey* key) {
 }
 
 MapValue::MapValue(std::vector<std::pair<Value, Value>> entries) : entries_(std::move(entries)) {
+  for (const auto& [key, value] : entries_) weight_ += Weight(key) + Weight(value);
   if (entries_.size() <= kIndexThreshold) return;
   index_.reserve(entries_.size());
   for (uint32_t i = 0; i < entries_.size(); ++i) Index(i);
@@ -294,6 +318,9 @@ void MapValue::Index(uint32_t entry) {
 bool MapValue::Insert(Value key, Value value) {
   MapKey k;
   if (key.is(ValueKind::kDouble) || !ToMapKey(key, &k) || Find(k) != nullptr) return false;
+  int64_t w = Weight(key) + Weight(value);
+  if (weight_ + w > kMaxValueWeight) return false;
+  weight_ += w;
   entries_.emplace_back(std::move(key), std::move(value));
   if (!index_.empty()) {
     Index(static_cast<uint32_t>(entries_.size() - 1));

@@ -127,8 +127,10 @@ class Value {
   // Timestamps and durations are not range-checked here; see cel_time.h.
   static Value Timestamp(absl::Time t);
   static Value Duration(absl::Duration d);
+  // A list, or an error Value when it would weigh more than kMaxValueWeight.
   static Value List(std::vector<Value> elements);
-  // A map, or an error Value when a key repeats or is not a bool, int, uint or string.
+  // A map, or an error Value when a key repeats or is not a bool, int, uint or string, or
+  // when the map would weigh more than kMaxValueWeight.
   static Value Map(std::vector<std::pair<Value, Value>> entries);
   // A type value by name ("int", "google.protobuf.Timestamp", a message name). TypeView
   // borrows the name (use it for names with static storage).
@@ -164,9 +166,9 @@ class Value {
   // maps) are resolved. Use it to keep a value beyond the memory it borrows from.
   Value Detached() const;
 
-  // The list's elements for appending in place, or null unless this Value is the only
-  // reference to an owned list. Only for the evaluator's comprehension accumulators.
-  std::vector<Value>* mutable_list_if_unique();
+  // The list, for appending in place, or null unless this Value is the only reference to an
+  // owned list. Only for the evaluator's comprehension accumulators.
+  ListValue* mutable_list_if_unique();
   // The same for a map (see MapValue::Insert).
   MapValue* mutable_map_if_unique();
 
@@ -202,20 +204,30 @@ class Value {
   const internal::Shared* owner_ = nullptr;  // null when scalar or borrowed
 };
 
+// A list or map weighs 1 plus the weight of its elements (keys and values); anything else
+// weighs 1. Building a list or map heavier than this is an error, which bounds the work of
+// walking any value (equality, printing), even one whose lists share sub-lists.
+inline constexpr int64_t kMaxValueWeight = int64_t{1} << 24;
+int64_t Weight(const Value& v);
+
 // An immutable list.
 class ListValue final : public internal::Shared {
  public:
-  explicit ListValue(std::vector<Value> elements) : elements_(std::move(elements)) {}
-
   size_t size() const { return elements_.size(); }
   const Value& operator[](size_t i) const { return elements_[i]; }
   const std::vector<Value>& elements() const { return elements_; }
+  int64_t weight() const { return weight_; }
 
-  // Only for the evaluator's in-place append to an accumulator that no one else can see.
-  std::vector<Value>& mutable_elements_if_unique() { return elements_; }
+  // Appends; false if the list would weigh too much. Only for a list no one else can see
+  // (Value::mutable_list_if_unique).
+  bool Append(Value v);
 
  private:
+  friend class Value;
+  explicit ListValue(std::vector<Value> elements);
+
   std::vector<Value> elements_;
+  int64_t weight_ = 1;
 };
 
 // A map's key in normal form: CEL treats 1, 1u and 1.0 as the same key.
@@ -243,9 +255,10 @@ class MapValue final : public internal::Shared {
 
   size_t size() const { return entries_.size(); }
   const std::vector<std::pair<Value, Value>>& entries() const { return entries_; }
+  int64_t weight() const { return weight_; }
 
-  // Adds an entry; false if the key is present or cannot be a map key. Only for a map no one
-  // else can see (Value::mutable_map_if_unique).
+  // Adds an entry; false if the key is present or cannot be a map key, or if the map would
+  // weigh too much. Only for a map no one else can see (Value::mutable_map_if_unique).
   bool Insert(Value key, Value value);
 
  private:
@@ -259,6 +272,7 @@ class MapValue final : public internal::Shared {
 
   std::vector<std::pair<Value, Value>> entries_;
   absl::flat_hash_map<MapKey, uint32_t> index_;
+  int64_t weight_ = 1;
 };
 
 // The normal form of a value used as a map key; false if no map can hold it.
