@@ -15,27 +15,30 @@ Value Ne(absl::Span<const Value> a) {
   return e.is_error() ? e : Value::Bool(!e.bool_value());
 }
 
-// One relational operator: which orderings make it true.
-template <bool kLess, bool kEqual, bool kGreater>
-Value Relation(absl::Span<const Value> args) {
+// A relational operator `name`, true for the orderings it lists.
+Value Relation(absl::Span<const Value> args, std::string_view name, bool less, bool equal,
+               bool greater) {
   Value a = args[0], b = args[1], error;
   if (!CoerceJsonTimestamp(&a, &b, &error)) return error;
   switch (Compare(a, b)) {
     case Ordering::kLess:
-      return Value::Bool(kLess);
+      return Value::Bool(less);
     case Ordering::kEqual:
-      return Value::Bool(kEqual);
+      return Value::Bool(equal);
     case Ordering::kGreater:
-      return Value::Bool(kGreater);
-    case Ordering::kUnordered:
+      return Value::Bool(greater);
+    case Ordering::kUnordered:  // NaN
       return Value::Bool(false);
     case Ordering::kIncomparable:
       break;
   }
-  constexpr std::string_view kNames[2][2][2] = {{{"", "_>_"}, {"_==_", "_>=_"}},
-                                                {{"_<_", "_!=_"}, {"_<=_", ""}}};
-  return NoSuchOverload(kNames[kLess][kEqual][kGreater], args);
+  return NoSuchOverload(name, args);
 }
+
+Value Less(absl::Span<const Value> a) { return Relation(a, "_<_", true, false, false); }
+Value LessEq(absl::Span<const Value> a) { return Relation(a, "_<=_", true, true, false); }
+Value Greater(absl::Span<const Value> a) { return Relation(a, "_>_", false, false, true); }
+Value GreaterEq(absl::Span<const Value> a) { return Relation(a, "_>=_", false, true, true); }
 
 Value Not(absl::Span<const Value> a) { return Value::Bool(!a[0].bool_value()); }
 
@@ -54,10 +57,10 @@ constexpr CallStyle G = CallStyle::kGlobal;
 const Overload kOverloads[] = {
     {"_==_", G, 2, {kAnyKind, kAnyKind}, kBool, Eq},
     {"_!=_", G, 2, {kAnyKind, kAnyKind}, kBool, Ne},
-    {"_<_", G, 2, {kAnyKind, kAnyKind}, kBool, Relation<true, false, false>},
-    {"_<=_", G, 2, {kAnyKind, kAnyKind}, kBool, Relation<true, true, false>},
-    {"_>_", G, 2, {kAnyKind, kAnyKind}, kBool, Relation<false, false, true>},
-    {"_>=_", G, 2, {kAnyKind, kAnyKind}, kBool, Relation<false, true, true>},
+    {"_<_", G, 2, {kAnyKind, kAnyKind}, kBool, Less},
+    {"_<=_", G, 2, {kAnyKind, kAnyKind}, kBool, LessEq},
+    {"_>_", G, 2, {kAnyKind, kAnyKind}, kBool, Greater},
+    {"_>=_", G, 2, {kAnyKind, kAnyKind}, kBool, GreaterEq},
     {"!_", G, 1, {kBool}, kBool, Not},
     {"@in", G, 2, {kAnyKind, Mask(K::kList)}, kBool, InList},
     {"@in", G, 2, {kAnyKind, Mask(K::kMap)}, kBool, InMap},

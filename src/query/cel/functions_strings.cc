@@ -59,3 +59,12 @@ const Overload kOverloads[] = {
 absl::Span<const Overload> StringOverloads() { return kOverloads; }
 
 }  // namespace runledger::cel::internal
+
+namespace runledger::cel {
+
+Value LazyValue::Size() const {
+  Value v = Resolve();
+  return FindFunction("size")->Call(false, absl::MakeSpan(&v, 1));
+}
+
+}  // namespace runledger::cel

@@ -5,8 +5,6 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
-#include "absl/strings/str_split.h"
 #include "src/query/cel/parser.h"
 #include "src/query/cel/string_view_compat.h"
 

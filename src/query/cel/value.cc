@@ -8,7 +8,6 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
 #include "src/query/cel/string_view_compat.h"
-#include "src/query/cel/strings.h"
 
 namespace runledger::cel {
 namespace {
@@ -365,24 +364,6 @@ const Value* MapValue::Find(const Value& key) const {
 
 const Value* MapValue::FindString(std::string_view key) const {
   return Find(MapKey{MapKey::Class::kString, 0, key});
-}
-
-Value LazyValue::Size() const {
-  Value v = Resolve();
-  switch (v.kind()) {
-    case ValueKind::kString:
-      return Value::Int(CodePointCount(v.text()));
-    case ValueKind::kBytes:
-      return Value::Int(static_cast<int64_t>(v.text().size()));
-    case ValueKind::kList:
-      return Value::Int(static_cast<int64_t>(v.list().size()));
-    case ValueKind::kMap:
-      return Value::Int(static_cast<int64_t>(v.map().size()));
-    case ValueKind::kError:
-      return v;
-    default:
-      return Value::Error(absl::StrCat("no such overload: size(", ToAbsl(KindName(v.kind())), ")"));
-  }
 }
 
 }  // namespace runledger::cel

@@ -296,7 +296,8 @@ class LazyValue {
   virtual Value Has(const PathStep* steps, size_t n) const = 0;
   // The whole value materialised (map, list or scalar).
   virtual Value Resolve() const = 0;
-  // size() of the value; the default resolves it. Binders may answer without materialising.
+  // size() of the value. Binders may answer without materialising; the default (with the
+  // size() overloads, in functions_strings.cc) resolves the value and measures that.
   virtual Value Size() const;
 };
 
