@@ -63,8 +63,9 @@ absl::Span<const Overload> StringOverloads() { return kOverloads; }
 namespace runledger::cel {
 
 Value LazyValue::Size() const {
+  static const Function* const size = FindFunction("size");
   Value v = Resolve();
-  return FindFunction("size")->Call(false, absl::MakeSpan(&v, 1));
+  return size->Call(false, absl::MakeSpan(&v, 1));
 }
 
 }  // namespace runledger::cel
