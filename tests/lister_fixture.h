@@ -64,6 +64,7 @@ class ListerFixture {
     store_ = std::move(*store);
     ingestor_ = std::make_unique<Ingestor>(&store_->log(), &store_->reader());
     lister_ = std::make_unique<Lister>(store_.get());
+    log_scan_lister_ = std::make_unique<Lister>(store_.get(), /*ordered_scan_budget=*/0);
   }
 
   rpc::Result CreateResult(const std::string& name, const rpc::Result& body = {}) {
@@ -97,6 +98,11 @@ class ListerFixture {
   absl::StatusOr<rpc::ListRecordsResponse> ListRecords(const rpc::ListRecordsRequest& req) const {
     return lister_->ListRecords(req);
   }
+  // ListRecords that answers any record filter no index narrows by a scan of the log.
+  absl::StatusOr<rpc::ListRecordsResponse> ListRecordsByLogScan(
+      const rpc::ListRecordsRequest& req) const {
+    return log_scan_lister_->ListRecords(req);
+  }
   absl::StatusOr<rpc::ListResultsResponse> ListResults(const rpc::ListResultsRequest& req) const {
     return lister_->ListResults(req);
   }
@@ -124,6 +130,7 @@ class ListerFixture {
   std::unique_ptr<Store> store_;
   std::unique_ptr<Ingestor> ingestor_;
   std::unique_ptr<Lister> lister_;
+  std::unique_ptr<Lister> log_scan_lister_;
 };
 
 }  // namespace runledger

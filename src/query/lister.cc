@@ -13,6 +13,7 @@
 #include "src/projections/records_projection.h"
 #include "src/projections/results_projection.h"
 #include "src/query/filter.h"
+#include "src/query/log_scan.h"
 #include "src/query/order_by.h"
 #include "src/query/page_token.h"
 
@@ -52,6 +53,7 @@ struct Plan {
   std::optional<std::string> cursor;  // SortSuffix of the token's last item
   int page_size = kDefaultPageSize;
   std::unique_ptr<const Filter> filter;
+  size_t ordered_scan_budget = Lister::kDefaultOrderedScanBudget;
 };
 
 int64_t SortNanos(const Result& result, SortField field) {
@@ -303,6 +305,40 @@ absl::StatusOr<std::vector<Result>> Load(const CoreReader& reader,
   return reader.GetResults(names, options);
 }
 
+// How many matches one pass over the log may collect, and with how many threads it reads.
+constexpr size_t kMaxLogScanMatches = 200000;
+constexpr int kLogScanThreads = 2;
+
+// The page of records (page_size + 1 at most) after the plan's cursor, found by a log scan;
+// nullopt when the filter matches too many records for one.
+absl::StatusOr<std::optional<std::vector<Record>>> ReadByLogScan(
+    const Store& store, const Plan& plan, const rocksdb::ReadOptions& options, size_t wanted) {
+  LogScanRequest request{
+      plan.filter.get(),  [&plan](absl::string_view name) { return plan.names.Contains(name); },
+      plan.order.field,   store.log().LastSequence(),
+      kMaxLogScanMatches, kLogScanThreads};
+  absl::StatusOr<std::optional<std::vector<LogScanMatch>>> scanned =
+      ScanLogForRecords(store.database(), request, options);
+  if (!scanned.ok()) return scanned.status();
+  if (!scanned->has_value()) return std::nullopt;
+  std::vector<LogScanMatch>& matches = **scanned;
+  const bool descending = plan.order.descending;
+  std::sort(matches.begin(), matches.end(), [descending](const auto& a, const auto& b) {
+    return descending ? a.position > b.position : a.position < b.position;
+  });
+  std::vector<std::string> names;
+  for (LogScanMatch& m : matches) {
+    if (names.size() == wanted) break;
+    if (plan.cursor && (descending ? m.position >= *plan.cursor : m.position <= *plan.cursor)) {
+      continue;
+    }
+    names.push_back(std::move(m.name));
+  }
+  absl::StatusOr<std::vector<Record>> records = store.reader().GetRecords(names, options);
+  if (!records.ok()) return records.status();
+  return std::move(*records);
+}
+
 // Up to page_size + 1 entities after the plan's cursor that are in scope and match the filter.
 template <typename Entity>
 absl::StatusOr<std::vector<Entity>> ReadMatches(const Store& store, const Plan& plan,
@@ -313,12 +349,25 @@ absl::StatusOr<std::vector<Entity>> ReadMatches(const Store& store, const Plan& 
   std::unique_ptr<CandidateSource> source =
       ChooseSource(store, plan, indexes_ready, options, &family);
   const size_t wanted = static_cast<size_t>(plan.page_size) + 1;
+  // A sparse filter on records that no index narrows: a log scan beats the ordered scan.
+  bool log_scan_possible = std::is_same_v<Entity, Record> && plan.filter && family == plan.family;
+  size_t examined = 0;
   size_t chunk = wanted;
   std::vector<Entity> matches;
   for (bool more = true; more && matches.size() < wanted;
        chunk = std::min<size_t>(chunk * 2, 1024)) {
+    if constexpr (std::is_same_v<Entity, Record>) {
+      if (log_scan_possible && examined >= plan.ordered_scan_budget) {
+        log_scan_possible = false;
+        absl::StatusOr<std::optional<std::vector<Record>>> page =
+            ReadByLogScan(store, plan, options, wanted);
+        if (!page.ok()) return page.status();
+        if (page->has_value()) return std::move(**page);
+      }
+    }
     std::vector<std::string> uids;
     more = source->Next(chunk, &uids);
+    examined += uids.size();
     absl::StatusOr<std::vector<std::string>> names = reader.NamesOfUids(family, uids, options);
     if (!names.ok()) return names.status();
     names->erase(std::remove_if(names->begin(), names->end(),
@@ -401,6 +450,7 @@ absl::StatusOr<tekton::results::v1alpha2::ListRecordsResponse> Lister::ListRecor
       PlanList(request, parent, RecordOrderFields(), FilterTarget::kRecords);
   if (!plan.ok()) return plan.status();
   plan->names = NameScope{true, scope->parent, scope->result};
+  plan->ordered_scan_budget = ordered_scan_budget_;
   plan->family = std::string(RecordsProjection::kName);
   const bool any_parent = scope->parent == kWildcard;
   const bool any_result = scope->result == kWildcard;

@@ -23,7 +23,12 @@ inline constexpr int kMaxPageSize = 10000;
 
 class Lister {
  public:
-  explicit Lister(const Store* store) : store_(store) {}
+  // How many candidates an ordered scan evaluates before a record filter that has not filled
+  // its page is answered by one pass over the log instead (log_scan.h).
+  static constexpr size_t kDefaultOrderedScanBudget = 2000;
+
+  explicit Lister(const Store* store, size_t ordered_scan_budget = kDefaultOrderedScanBudget)
+      : store_(store), ordered_scan_budget_(ordered_scan_budget) {}
 
   absl::StatusOr<tekton::results::v1alpha2::ListResultsResponse> ListResults(
       const tekton::results::v1alpha2::ListResultsRequest& request) const;
@@ -32,6 +37,7 @@ class Lister {
 
  private:
   const Store* store_;
+  const size_t ordered_scan_budget_;
 };
 
 }  // namespace runledger
