@@ -66,7 +66,7 @@ absl::Status ReplaceEntity(FoldState& state, absl::string_view name, const Entit
   }
   for (const std::string& key : new_keys.index) {
     if (Contains(old_keys.index, key)) continue;
-    absl::Status s = state.Put(key, "");
+    absl::Status s = state.Put(key, new_keys.index_value);
     if (!s.ok()) return s;
   }
   if (old_keys.uid_key != new_keys.uid_key) {

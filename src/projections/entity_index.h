@@ -65,6 +65,7 @@ std::string UidOfIndexKey(absl::string_view key, size_t prefix_size, SortField f
 struct EntityKeys {
   std::string uid_key;
   std::vector<std::string> index;
+  std::string index_value;  // the value of every index entry (empty for the core projections)
 };
 
 // Replaces the stored entity `name`: removes the keys in `old_keys` that are not in `new_keys`,

@@ -9,6 +9,7 @@ namespace {
 template <typename Entity>
 v1::IndexedEntity Indexed(const Entity& entity, const std::vector<FacetValue>& facets) {
   v1::IndexedEntity indexed;
+  indexed.set_parent(entity.name().substr(0, entity.name().find('/')));
   indexed.set_uid(entity.uid());
   indexed.set_create_nanos(TimestampToNanos(entity.create_time()));
   for (const FacetValue& f : facets) indexed.add_facet_scopes(FacetScope(f.facet, f.value));
@@ -28,6 +29,7 @@ absl::Status Remove(FoldState& state, const std::string& name) {
 EntityKeys FilterIndexProjection::KeysOf(const v1::IndexedEntity& entity) {
   EntityKeys keys;
   keys.uid_key = UidKey(entity.uid());
+  keys.index_value = entity.parent();
   for (const std::string& scope : entity.facet_scopes()) {
     for (SortField field : kOrders) {
       keys.index.push_back(IndexKey(field, scope, entity.create_nanos(), entity.uid()));

@@ -156,11 +156,13 @@ class CandidateSource {
   virtual absl::Status status() const = 0;
 };
 
-// Walks one scope of an ordering index from the plan's cursor, in the plan's direction.
+// Walks one scope of an ordering index from the plan's cursor, in the plan's direction. With a
+// `parent`, only entries whose value is that parent (filter index postings) are candidates.
 class IndexCursor : public CandidateSource {
  public:
-  IndexCursor(rocksdb::Iterator* it, const Plan& plan, absl::string_view scope)
-      : plan_(plan), prefix_(IndexPrefix(plan.order.field, scope)), it_(it) {
+  IndexCursor(rocksdb::Iterator* it, const Plan& plan, absl::string_view scope,
+              absl::string_view parent = "")
+      : plan_(plan), prefix_(IndexPrefix(plan.order.field, scope)), parent_(parent), it_(it) {
     if (plan.cursor) cursor_ = absl::StrCat(prefix_, *plan.cursor);
     if (!plan.order.descending) {
       it_->Seek(plan.cursor ? cursor_ : prefix_);
@@ -171,14 +173,14 @@ class IndexCursor : public CandidateSource {
       end.back() = '\x01';  // just past every key of the scope: names never hold \x01
       it_->SeekForPrev(end);
     }
-    SkipCursor();
+    Skip();
   }
 
   bool Next(size_t count, std::vector<std::string>* uids) override {
     for (; count > 0 && Valid(); --count) {
       uids->push_back(UidOfIndexKey(ToView(it_->key()), prefix_.size(), plan_.order.field));
       Step();
-      SkipCursor();
+      Skip();
     }
     return Valid();
   }
@@ -188,13 +190,18 @@ class IndexCursor : public CandidateSource {
  private:
   bool Valid() const { return it_->Valid() && it_->key().starts_with(prefix_); }
   void Step() { plan_.order.descending ? it_->Prev() : it_->Next(); }
-  // The token's own item was on the previous page.
-  void SkipCursor() {
-    if (plan_.cursor && Valid() && it_->key() == cursor_) Step();
+  // Steps over entries that are no candidates: the token's own item (it was on the previous
+  // page) and other parents' postings.
+  void Skip() {
+    while (Valid() && ((plan_.cursor && it_->key() == cursor_) ||
+                       (!parent_.empty() && it_->value() != parent_))) {
+      Step();
+    }
   }
 
   const Plan& plan_;
   const std::string prefix_;
+  const std::string parent_;
   std::string cursor_;
   std::unique_ptr<rocksdb::Iterator> it_;
 };
@@ -206,8 +213,9 @@ class SortedPostings : public CandidateSource {
  public:
   static constexpr size_t kMaxCandidates = 200000;
 
-  SortedPostings(rocksdb::Iterator* it, const Plan& plan, const FacetChoice& choice)
-      : field_(plan.order.field) {
+  SortedPostings(rocksdb::Iterator* it, const Plan& plan, const FacetChoice& choice,
+                 absl::string_view parent)
+      : field_(plan.order.field), parent_(parent) {
     std::unique_ptr<rocksdb::Iterator> owned(it);
     if (choice.scope_prefix) {
       complete_ = Collect(
@@ -245,6 +253,7 @@ class SortedPostings : public CandidateSource {
   // that ends the key's scope); false once over the limit.
   bool Collect(rocksdb::Iterator* it, const std::string& prefix) {
     for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+      if (!parent_.empty() && it->value() != parent_) continue;
       if (suffixes_.size() == kMaxCandidates) return false;
       const absl::string_view key = ToView(it->key());
       const size_t end_of_scope = key.find('\0', 2);
@@ -255,6 +264,7 @@ class SortedPostings : public CandidateSource {
   }
 
   const SortField field_;
+  const std::string parent_;
   bool complete_ = true;
   absl::Status status_;
   std::vector<std::string> suffixes_;
@@ -281,11 +291,13 @@ std::unique_ptr<CandidateSource> ChooseSource(const Store& store, const Plan& pl
     const FacetChoice& choice = *plan.filter->facets();
     rocksdb::ColumnFamilyHandle* index = store.database().family(FilterIndexProjection::kName);
     *family = std::string(FilterIndexProjection::kName);
+    const std::string parent = plan.names.parent == kWildcard ? "" : plan.names.parent;
     if (choice.scopes.size() == 1 && !choice.scope_prefix) {
       return std::make_unique<IndexCursor>(db->NewIterator(options, index), plan,
-                                           choice.scopes.front());
+                                           choice.scopes.front(), parent);
     }
-    auto sorted = std::make_unique<SortedPostings>(db->NewIterator(options, index), plan, choice);
+    auto sorted =
+        std::make_unique<SortedPostings>(db->NewIterator(options, index), plan, choice, parent);
     if (sorted->complete()) return sorted;
   }
   *family = plan.family;
