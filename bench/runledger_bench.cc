@@ -6,8 +6,9 @@
 // CreateResult, a CreateRecord for the running PipelineRun and one per finished TaskRun, then
 // one UpdateRecord (with the create's etag) that finishes the PipelineRun. The read phase times
 // GetRecord on random known records, first pages of ListRecords under several parents and
-// orders, and paging through one namespace. Results go to stdout as a table followed by one
-// JSON line; any failed RPC is counted, the first few are printed, and the exit code is 1.
+// orders, paging through one namespace, and five CEL filters (four an index can serve, one it
+// cannot): first pages, and paging through every match. Results go to stdout as a table followed by
+// one JSON line; any failed RPC is counted, the first few are printed, and the exit code is 1.
 //
 // Each of the --streams streams has at most one call in flight, timed from its start to its
 // completion. The ingest and GetRecord streams are state machines on gRPC's asynchronous API,
