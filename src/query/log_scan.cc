@@ -27,8 +27,12 @@ class RangeScan {
       : database_(database), request_(request), options_(options), matched_(matched) {}
 
   absl::Status Run(uint64_t first, uint64_t last, std::vector<Candidate>* out) {
+    // A pass over the log should not evict what point reads keep cached.
+    rocksdb::ReadOptions sequential = options_;
+    sequential.fill_cache = false;
+    sequential.readahead_size = 4 << 20;
     std::unique_ptr<rocksdb::Iterator> it(
-        database_.db()->NewIterator(options_, database_.family(kLogFamily)));
+        database_.db()->NewIterator(sequential, database_.family(kLogFamily)));
     v1::Event event;
     for (it->Seek(EventLog::LogKey(first)); it->Valid(); it->Next()) {
       const uint64_t sequence = EventLog::DecodeLogKey(ToView(it->key()));
