@@ -226,10 +226,13 @@ class SortedPostings : public CandidateSource {
       }
     }
     status_ = FromRocks(it->status());
+    for (const auto& [offset, size] : spans_) {
+      suffixes_.emplace_back(arena_.data() + offset, size);
+    }
     std::sort(suffixes_.begin(), suffixes_.end());
     if (plan.order.descending) std::reverse(suffixes_.begin(), suffixes_.end());
     if (plan.cursor) {
-      const std::string& c = *plan.cursor;
+      const absl::string_view c = *plan.cursor;
       while (next_ < suffixes_.size() &&
              (plan.order.descending ? suffixes_[next_] >= c : suffixes_[next_] <= c)) {
         ++next_;
@@ -254,11 +257,13 @@ class SortedPostings : public CandidateSource {
   bool Collect(rocksdb::Iterator* it, const std::string& prefix) {
     for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
       if (!parent_.empty() && it->value() != parent_) continue;
-      if (suffixes_.size() == kMaxCandidates) return false;
+      if (spans_.size() == kMaxCandidates) return false;
       const absl::string_view key = ToView(it->key());
       const size_t end_of_scope = key.find('\0', 2);
       if (end_of_scope == absl::string_view::npos) continue;
-      suffixes_.emplace_back(key.substr(end_of_scope + 1));
+      const absl::string_view suffix = key.substr(end_of_scope + 1);
+      spans_.emplace_back(arena_.size(), suffix.size());
+      arena_.append(suffix.data(), suffix.size());
     }
     return true;
   }
@@ -267,7 +272,10 @@ class SortedPostings : public CandidateSource {
   const std::string parent_;
   bool complete_ = true;
   absl::Status status_;
-  std::vector<std::string> suffixes_;
+  // The suffixes, stored end to end in arena_ (one allocation, not one per posting).
+  std::string arena_;
+  std::vector<std::pair<size_t, size_t>> spans_;  // offset and size in arena_
+  std::vector<absl::string_view> suffixes_;
   size_t next_ = 0;
 };
 
