@@ -28,7 +28,6 @@ absl::Status Remove(FoldState& state, const std::string& name) {
 
 EntityKeys FilterIndexProjection::KeysOf(const v1::IndexedEntity& entity) {
   EntityKeys keys;
-  keys.uid_key = UidKey(entity.uid());
   keys.index_value = entity.parent();
   for (const std::string& scope : entity.facet_scopes()) {
     for (SortField field : kOrders) {

@@ -4,12 +4,12 @@
 //
 // Keys (entity_index.h layout, in this projection's column family):
 //   'N' <entity name> -> runledger.v1.IndexedEntity (what the entity is indexed under)
-//   'U' <uid>         -> entity name
 //   'I' <field> <FacetScope> '\0' <sort value> <uid> -> the entity's parent; field 'u' (uid) or
 //                                                       'c' (create_time)
 // Results and Records share the family: their names and uids never collide, and their facets
-// have distinct letters. Each posting holds its entity's parent, so a list under one parent skips
-// the others' postings without reading their entities.
+// have distinct letters. A posting's uid resolves to a name through the core projection's 'U'
+// entry (the same uid), so this family keeps none of its own. Each posting holds its entity's
+// parent, so a list under one parent skips the others' postings without reading their entities.
 //
 // An index, not core state: it is folded behind the log by a ProjectionWorker, and readers that
 // use it first wait until it has reached the log position their request arrived at.
@@ -29,7 +29,7 @@ class FilterIndexProjection : public Projection {
   static constexpr SortField kOrders[] = {SortField::kUid, SortField::kCreateTime};
 
   absl::string_view name() const override { return kName; }
-  int version() const override { return 2; }
+  int version() const override { return 3; }
   absl::Status Apply(const v1::Event& event, FoldState& state) override;
 
   static EntityKeys KeysOf(const v1::IndexedEntity& entity);

@@ -284,12 +284,12 @@ constexpr absl::Duration kIndexWait = absl::Seconds(1);
 
 // The candidate source for the plan: the filter index when the filter pins a facet, the index
 // has caught up with every write acknowledged before the request, and it keeps postings in the
-// requested order; else the core projection's ordering index. Sets `*family` to the column
-// family the source's uids resolve in.
+// requested order; else the core projection's ordering index. Either way the uids resolve to
+// names in the core projection. Sets `*filter_index` to whether the filter index serves.
 std::unique_ptr<CandidateSource> ChooseSource(const Store& store, const Plan& plan,
                                               bool indexes_ready,
                                               const rocksdb::ReadOptions& options,
-                                              std::string* family) {
+                                              bool* filter_index) {
   rocksdb::DB* db = store.database().db();
   const bool index_order =
       plan.order.field == SortField::kUid || plan.order.field == SortField::kCreateTime;
@@ -297,8 +297,8 @@ std::unique_ptr<CandidateSource> ChooseSource(const Store& store, const Plan& pl
       plan.names.records && plan.names.parent != kWildcard && plan.names.result != kWildcard;
   if (plan.filter && plan.filter->facets() && index_order && !one_result && indexes_ready) {
     const FacetChoice& choice = *plan.filter->facets();
+    *filter_index = true;
     rocksdb::ColumnFamilyHandle* index = store.database().family(FilterIndexProjection::kName);
-    *family = std::string(FilterIndexProjection::kName);
     const std::string parent = plan.names.parent == kWildcard ? "" : plan.names.parent;
     if (choice.scopes.size() == 1 && !choice.scope_prefix) {
       return std::make_unique<IndexCursor>(db->NewIterator(options, index), plan,
@@ -308,7 +308,7 @@ std::unique_ptr<CandidateSource> ChooseSource(const Store& store, const Plan& pl
         std::make_unique<SortedPostings>(db->NewIterator(options, index), plan, choice, parent);
     if (sorted->complete()) return sorted;
   }
-  *family = plan.family;
+  *filter_index = false;
   return std::make_unique<IndexCursor>(
       db->NewIterator(options, store.database().family(plan.family)), plan, plan.core_scope);
 }
@@ -365,12 +365,12 @@ absl::StatusOr<std::vector<Entity>> ReadMatches(const Store& store, const Plan& 
                                                 bool indexes_ready,
                                                 const rocksdb::ReadOptions& options) {
   const CoreReader& reader = store.reader();
-  std::string family;
+  bool filter_index = false;
   std::unique_ptr<CandidateSource> source =
-      ChooseSource(store, plan, indexes_ready, options, &family);
+      ChooseSource(store, plan, indexes_ready, options, &filter_index);
   const size_t wanted = static_cast<size_t>(plan.page_size) + 1;
   // A sparse filter on records that no index narrows: a log scan beats the ordered scan.
-  bool log_scan_possible = std::is_same_v<Entity, Record> && plan.filter && family == plan.family;
+  bool log_scan_possible = std::is_same_v<Entity, Record> && plan.filter && !filter_index;
   size_t examined = 0;
   size_t chunk = wanted;
   std::vector<Entity> matches;
@@ -388,7 +388,7 @@ absl::StatusOr<std::vector<Entity>> ReadMatches(const Store& store, const Plan& 
     std::vector<std::string> uids;
     more = source->Next(chunk, &uids);
     examined += uids.size();
-    absl::StatusOr<std::vector<std::string>> names = reader.NamesOfUids(family, uids, options);
+    absl::StatusOr<std::vector<std::string>> names = reader.NamesOfUids(plan.family, uids, options);
     if (!names.ok()) return names.status();
     names->erase(std::remove_if(names->begin(), names->end(),
                                 [&](const std::string& n) { return !plan.names.Contains(n); }),
