@@ -33,14 +33,7 @@ int PrintError(std::string_view message) {
 absl::Status ReadBindings(const std::string& text, Environment* env, std::vector<Value>* values) {
   json bindings = json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (!bindings.is_object()) return absl::InvalidArgumentError("--bindings must be a JSON object");
-  for (const auto& [name, typed] : bindings.items()) {
-    auto value = FromTypedJson(typed);
-    if (!value.ok()) return value.status();
-    auto slot = env->AddVariable(name, Type::Dyn());
-    if (!slot.ok()) return slot.status();
-    values->push_back(std::move(*value));
-  }
-  return absl::OkStatus();
+  return BindTypedValues(bindings, env, values);
 }
 
 int EvalExpression(const std::string& expr, const std::string& bindings,

@@ -64,18 +64,6 @@ std::string SkipReason(const CaseOutcome& c, const json& record, const std::stri
   return "";
 }
 
-// Declares the bindings as dyn variables and converts their values.
-absl::Status Bind(const json& bindings, Environment* env, std::vector<Value>* values) {
-  for (const auto& [name, typed] : bindings.items()) {
-    auto value = FromTypedJson(typed);
-    if (!value.ok()) return value.status();
-    auto slot = env->AddVariable(name, Type::Dyn());
-    if (!slot.ok()) return slot.status();
-    values->push_back(std::move(*value));
-  }
-  return absl::OkStatus();
-}
-
 // Compiles and evaluates; a compile error comes back as an error Value.
 Value Run(const json& record, const std::string& expr, absl::Status* setup_error) {
   ParseOptions options;
@@ -89,7 +77,7 @@ Value Run(const json& record, const std::string& expr, absl::Status* setup_error
   env.set_container(record.value("container", ""));
   env.set_check_references(!record.value("disable_check", false));
   std::vector<Value> values;
-  *setup_error = Bind(record.value("bindings", json::object()), &env, &values);
+  *setup_error = BindTypedValues(record.value("bindings", json::object()), &env, &values);
   if (!setup_error->ok()) return Value();
   auto program = Program::Compile(*parsed, env, /*require_bool=*/false);
   if (!program.ok()) return Value::Error(std::string(program.status().message()));

@@ -10,9 +10,6 @@
 namespace runledger::cel::internal {
 namespace {
 
-using K = ValueKind;
-constexpr KindMask kMap = Mask(K::kMap);
-
 Value InsertAll(const MapValue& map, absl::Span<const std::pair<Value, Value>> more) {
   std::vector<std::pair<Value, Value>> entries = map.entries();
   for (const auto& [key, value] : more) {

@@ -12,11 +12,6 @@ namespace runledger::cel::internal {
 namespace {
 
 using K = ValueKind;
-constexpr KindMask kInt = Mask(K::kInt);
-constexpr KindMask kUint = Mask(K::kUint);
-constexpr KindMask kDouble = Mask(K::kDouble);
-constexpr KindMask kBool = Mask(K::kBool);
-constexpr KindMask kList = Mask(K::kList);
 
 // The argument that is greatest (kWant = kGreater) or least, keeping its type; the first of
 // equals. One list argument stands for its elements.

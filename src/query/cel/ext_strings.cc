@@ -14,9 +14,6 @@ namespace runledger::cel::internal {
 namespace {
 
 using K = ValueKind;
-constexpr KindMask kInt = Mask(K::kInt);
-constexpr KindMask kString = Mask(K::kString);
-constexpr KindMask kList = Mask(K::kList);
 
 Value OutOfRange(int64_t index) {
   return Value::Error(absl::StrCat("index out of range: ", index));

@@ -26,6 +26,17 @@ constexpr KindMask Mask(ValueKind k) { return static_cast<KindMask>(1u << static
 inline constexpr KindMask kAnyKind = 0xFFFF;
 inline constexpr KindMask kNumeric =
     Mask(ValueKind::kInt) | Mask(ValueKind::kUint) | Mask(ValueKind::kDouble);
+// Single kinds, as the overload tables spell them.
+inline constexpr KindMask kInt = Mask(ValueKind::kInt);
+inline constexpr KindMask kUint = Mask(ValueKind::kUint);
+inline constexpr KindMask kDouble = Mask(ValueKind::kDouble);
+inline constexpr KindMask kBool = Mask(ValueKind::kBool);
+inline constexpr KindMask kString = Mask(ValueKind::kString);
+inline constexpr KindMask kBytes = Mask(ValueKind::kBytes);
+inline constexpr KindMask kList = Mask(ValueKind::kList);
+inline constexpr KindMask kMap = Mask(ValueKind::kMap);
+inline constexpr KindMask kTs = Mask(ValueKind::kTimestamp);
+inline constexpr KindMask kDur = Mask(ValueKind::kDuration);
 
 enum class CallStyle : uint8_t {
   kGlobal,    // f(a, b)

@@ -10,12 +10,6 @@ namespace runledger::cel::internal {
 namespace {
 
 using K = ValueKind;
-constexpr KindMask kInt = Mask(K::kInt);
-constexpr KindMask kUint = Mask(K::kUint);
-constexpr KindMask kDouble = Mask(K::kDouble);
-constexpr KindMask kString = Mask(K::kString);
-constexpr KindMask kBytes = Mask(K::kBytes);
-constexpr KindMask kList = Mask(K::kList);
 
 Value Overflow() { return Value::ErrorView("integer overflow"); }
 Value DivisionByZero() { return Value::ErrorView("division by zero"); }

@@ -6,7 +6,6 @@ namespace runledger::cel::internal {
 namespace {
 
 using K = ValueKind;
-constexpr KindMask kBool = Mask(K::kBool);
 
 Value Eq(absl::Span<const Value> a) { return Equal(a[0], a[1]); }
 

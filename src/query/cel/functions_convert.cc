@@ -16,12 +16,6 @@ namespace runledger::cel::internal {
 namespace {
 
 using K = ValueKind;
-constexpr KindMask kInt = Mask(K::kInt);
-constexpr KindMask kUint = Mask(K::kUint);
-constexpr KindMask kDouble = Mask(K::kDouble);
-constexpr KindMask kString = Mask(K::kString);
-constexpr KindMask kBytes = Mask(K::kBytes);
-constexpr KindMask kBool = Mask(K::kBool);
 
 constexpr double kTwo63 = 9223372036854775808.0;
 constexpr double kTwo64 = 18446744073709551616.0;

@@ -8,9 +8,6 @@ namespace runledger::cel::internal {
 namespace {
 
 using K = ValueKind;
-constexpr KindMask kInt = Mask(K::kInt);
-constexpr KindMask kBool = Mask(K::kBool);
-constexpr KindMask kString = Mask(K::kString);
 
 Value SizeText(absl::Span<const Value> a) { return Value::Int(CodePointCount(a[0].text())); }
 Value SizeBytes(absl::Span<const Value> a) {

@@ -9,12 +9,6 @@
 namespace runledger::cel::internal {
 namespace {
 
-using K = ValueKind;
-constexpr KindMask kInt = Mask(K::kInt);
-constexpr KindMask kString = Mask(K::kString);
-constexpr KindMask kTs = Mask(K::kTimestamp);
-constexpr KindMask kDur = Mask(K::kDuration);
-
 Value TimestampFromString(absl::Span<const Value> a) { return ParseTimestamp(a[0].text()); }
 Value TimestampFromInt(absl::Span<const Value> a) {
   int64_t s = a[0].int_value();

@@ -262,4 +262,16 @@ bool TypedEqual(const Value& expected_in, const Value& actual_in) {
   return false;
 }
 
+absl::Status BindTypedValues(const nlohmann::json& bindings, Environment* env,
+                             std::vector<Value>* values) {
+  for (const auto& [name, typed] : bindings.items()) {
+    absl::StatusOr<Value> value = FromTypedJson(typed);
+    if (!value.ok()) return value.status();
+    absl::StatusOr<int> slot = env->AddVariable(name, Type::Dyn());
+    if (!slot.ok()) return slot.status();
+    values->push_back(std::move(*value));
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace runledger::cel

@@ -9,8 +9,11 @@
 #ifndef RUNLEDGER_QUERY_CEL_TYPED_JSON_H_
 #define RUNLEDGER_QUERY_CEL_TYPED_JSON_H_
 
+#include <vector>
+
 #include "absl/status/statusor.h"
 #include "nlohmann/json.hpp"
+#include "src/query/cel/types.h"
 #include "src/query/cel/value.h"
 
 namespace runledger::cel {
@@ -21,6 +24,11 @@ absl::StatusOr<Value> FromTypedJson(const nlohmann::json& j);
 
 // The encoding of `v` (lazy values resolved). An error value becomes {"error": "message"}.
 nlohmann::json ToTypedJson(const Value& v);
+
+// Declares each member of `bindings` (an object of typed values) as a dyn variable of `env` and
+// appends its value to `values`, in slot order.
+absl::Status BindTypedValues(const nlohmann::json& bindings, Environment* env,
+                             std::vector<Value>* values);
 
 // Whether `actual` has the type of `expected` and equals it, the way conformance results are
 // compared: NaN matches NaN, lists in order, maps as sets of entries, keys and elements by the
