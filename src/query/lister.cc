@@ -207,15 +207,15 @@ class IndexCursor : public CandidateSource {
 };
 
 // The postings of several facet scopes (an `in` list, or every scope with a prefix) merged into
-// the plan's order: read whole, sorted, then served after the cursor. Gives up (complete() is
-// false) beyond kMaxCandidates, where walking the core index is the better plan.
+// the plan's order: read whole, then served after the cursor, sorted as far as asked for. Gives up
+// (complete() is false) beyond kMaxCandidates, where walking the core index is the better plan.
 class SortedPostings : public CandidateSource {
  public:
   static constexpr size_t kMaxCandidates = 200000;
 
   SortedPostings(rocksdb::Iterator* it, const Plan& plan, const FacetChoice& choice,
                  absl::string_view parent)
-      : field_(plan.order.field), parent_(parent) {
+      : field_(plan.order.field), descending_(plan.order.descending), parent_(parent) {
     std::unique_ptr<rocksdb::Iterator> owned(it);
     if (choice.scope_prefix) {
       complete_ = Collect(
@@ -226,16 +226,11 @@ class SortedPostings : public CandidateSource {
       }
     }
     status_ = FromRocks(it->status());
+    // Only what comes after the cursor, in the plan's direction, is a candidate.
     for (const auto& [offset, size] : spans_) {
-      suffixes_.emplace_back(arena_.data() + offset, size);
-    }
-    std::sort(suffixes_.begin(), suffixes_.end());
-    if (plan.order.descending) std::reverse(suffixes_.begin(), suffixes_.end());
-    if (plan.cursor) {
-      const absl::string_view c = *plan.cursor;
-      while (next_ < suffixes_.size() &&
-             (plan.order.descending ? suffixes_[next_] >= c : suffixes_[next_] <= c)) {
-        ++next_;
+      const absl::string_view suffix(arena_.data() + offset, size);
+      if (!plan.cursor || (descending_ ? suffix < *plan.cursor : suffix > *plan.cursor)) {
+        suffixes_.push_back(suffix);
       }
     }
   }
@@ -243,6 +238,7 @@ class SortedPostings : public CandidateSource {
   bool complete() const { return complete_; }
 
   bool Next(size_t count, std::vector<std::string>* uids) override {
+    SortThrough(next_ + count);
     for (; count > 0 && next_ < suffixes_.size(); --count) {
       uids->push_back(UidOfIndexKey(suffixes_[next_++], 0, field_));
     }
@@ -252,6 +248,19 @@ class SortedPostings : public CandidateSource {
   absl::Status status() const override { return status_; }
 
  private:
+  // Puts the first `end` candidates in order (a page needs only the first few of thousands).
+  void SortThrough(size_t end) {
+    end = std::min(end, suffixes_.size());
+    if (end <= sorted_) return;
+    auto before = [this](absl::string_view a, absl::string_view b) {
+      return descending_ ? a > b : a < b;
+    };
+    const auto first = suffixes_.begin() + sorted_;
+    std::nth_element(first, suffixes_.begin() + end - 1, suffixes_.end(), before);
+    std::sort(first, suffixes_.begin() + end, before);
+    sorted_ = end;
+  }
+
   // Adds the sort suffix of every key starting with `prefix` (a suffix starts after the '\0'
   // that ends the key's scope); false once over the limit.
   bool Collect(rocksdb::Iterator* it, const std::string& prefix) {
@@ -269,6 +278,7 @@ class SortedPostings : public CandidateSource {
   }
 
   const SortField field_;
+  const bool descending_;
   const std::string parent_;
   bool complete_ = true;
   absl::Status status_;
@@ -276,6 +286,7 @@ class SortedPostings : public CandidateSource {
   std::string arena_;
   std::vector<std::pair<size_t, size_t>> spans_;  // offset and size in arena_
   std::vector<absl::string_view> suffixes_;
+  size_t sorted_ = 0;  // suffixes_[0, sorted_) are in order, and before all the rest
   size_t next_ = 0;
 };
 
