@@ -237,6 +237,16 @@ TEST_F(FilterErrorTest, RunTimeErrorsMakeARecordNotMatch) {
   }
 }
 
+TEST_F(FilterErrorTest, ACancelledRequestStopsItsScan) {
+  fixture_.CreateResult("ns/results/r");
+  fixture_.CreateRecord("ns/results/r/records/a", kTaskRun, R"({"metadata":{"name":"a"}})");
+  rpc::ListRecordsRequest request = ListRecordsReq("-/results/-");
+  request.set_filter("data.metadata.name == 'b'");
+  EXPECT_EQ(fixture_.ListRecordsByLogScan(request, [] { return true; }).status().code(),
+            absl::StatusCode::kCancelled);
+  EXPECT_EQ(fixture_.ListRecords(request).status().code(), absl::StatusCode::kOk);
+}
+
 // --- Results. ---
 
 TEST(ResultFilterTest, EveryVariableOfTheResultsEnvironment) {

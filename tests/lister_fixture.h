@@ -100,8 +100,8 @@ class ListerFixture {
   }
   // ListRecords that answers any record filter no index narrows by a scan of the log.
   absl::StatusOr<rpc::ListRecordsResponse> ListRecordsByLogScan(
-      const rpc::ListRecordsRequest& req) const {
-    return log_scan_lister_->ListRecords(req);
+      const rpc::ListRecordsRequest& req, const std::function<bool()>& cancelled = nullptr) const {
+    return log_scan_lister_->ListRecords(req, cancelled);
   }
   absl::StatusOr<rpc::ListResultsResponse> ListResults(const rpc::ListResultsRequest& req) const {
     return lister_->ListResults(req);

@@ -54,6 +54,7 @@ struct Plan {
   int page_size = kDefaultPageSize;
   std::unique_ptr<const Filter> filter;
   size_t ordered_scan_budget = Lister::kDefaultOrderedScanBudget;
+  std::function<bool()> cancelled;  // may be empty
 };
 
 int64_t SortNanos(const Result& result, SortField field) {
@@ -347,7 +348,8 @@ absl::StatusOr<std::optional<std::vector<Record>>> ReadByLogScan(
   LogScanRequest request{
       plan.filter.get(),  [&plan](absl::string_view name) { return plan.names.Contains(name); },
       plan.order.field,   store.log().LastSequence(),
-      kMaxLogScanMatches, kLogScanThreads};
+      kMaxLogScanMatches, kLogScanThreads,
+      plan.cancelled};
   absl::StatusOr<std::optional<std::vector<LogScanMatch>>> scanned =
       ScanLogForRecords(store.database(), request, options);
   if (!scanned.ok()) return scanned.status();
@@ -395,6 +397,9 @@ absl::StatusOr<std::vector<Entity>> ReadMatches(const Store& store, const Plan& 
         if (!page.ok()) return page.status();
         if (page->has_value()) return std::move(**page);
       }
+    }
+    if (plan.cancelled && plan.cancelled()) {
+      return absl::CancelledError("the request was cancelled during a scan");
     }
     std::vector<std::string> uids;
     more = source->Next(chunk, &uids);
@@ -472,7 +477,8 @@ absl::StatusOr<tekton::results::v1alpha2::ListResultsResponse> Lister::ListResul
 }
 
 absl::StatusOr<tekton::results::v1alpha2::ListRecordsResponse> Lister::ListRecords(
-    const tekton::results::v1alpha2::ListRecordsRequest& request) const {
+    const tekton::results::v1alpha2::ListRecordsRequest& request,
+    const std::function<bool()>& cancelled) const {
   const absl::string_view parent = absl::StripAsciiWhitespace(request.parent());
   if (parent.empty()) return absl::InvalidArgumentError("parent missing");
   absl::StatusOr<ResultName> scope = ParseResultName(parent);
@@ -482,6 +488,7 @@ absl::StatusOr<tekton::results::v1alpha2::ListRecordsResponse> Lister::ListRecor
   if (!plan.ok()) return plan.status();
   plan->names = NameScope{true, scope->parent, scope->result};
   plan->ordered_scan_budget = ordered_scan_budget_;
+  plan->cancelled = cancelled;
   plan->family = std::string(RecordsProjection::kName);
   const bool any_parent = scope->parent == kWildcard;
   const bool any_result = scope->result == kWildcard;

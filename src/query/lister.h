@@ -11,6 +11,8 @@
 #ifndef RUNLEDGER_QUERY_LISTER_H_
 #define RUNLEDGER_QUERY_LISTER_H_
 
+#include <functional>
+
 #include "absl/status/statusor.h"
 #include "src/projections/store.h"
 #include "tekton/results/v1alpha2/api.pb.h"
@@ -32,8 +34,11 @@ class Lister {
 
   absl::StatusOr<tekton::results::v1alpha2::ListResultsResponse> ListResults(
       const tekton::results::v1alpha2::ListResultsRequest& request) const;
+  // `cancelled` (optional) tells a long scan that the caller has gone (deadline, cancel): it
+  // then stops with Cancelled.
   absl::StatusOr<tekton::results::v1alpha2::ListRecordsResponse> ListRecords(
-      const tekton::results::v1alpha2::ListRecordsRequest& request) const;
+      const tekton::results::v1alpha2::ListRecordsRequest& request,
+      const std::function<bool()>& cancelled = nullptr) const;
 
  private:
   const Store* store_;

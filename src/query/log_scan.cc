@@ -14,6 +14,9 @@
 namespace runledger {
 namespace {
 
+// How often (in events) a scan asks whether its request was cancelled.
+constexpr uint64_t kCancelCheckInterval = 1024;
+
 struct Candidate {
   uint64_t sequence;
   LogScanMatch match;
@@ -38,6 +41,10 @@ class RangeScan {
       const uint64_t sequence = EventLog::DecodeLogKey(ToView(it->key()));
       if (last != 0 && sequence > last) break;
       if (matched_->load() > request_.max_matches) return absl::OkStatus();
+      if (request_.cancelled && (sequence - first) % kCancelCheckInterval == 0 &&
+          request_.cancelled()) {
+        return absl::CancelledError("the request was cancelled during a scan of the log");
+      }
       if (!event.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
         return absl::DataLossError("undecodable log event");
       }

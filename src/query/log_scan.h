@@ -35,6 +35,7 @@ struct LogScanRequest {
   uint64_t head;       // the last sequence at the request's start (the scan splits [1, head])
   size_t max_matches;  // beyond this many, give up
   int threads;
+  std::function<bool()> cancelled;  // when set and true, the scan stops with Cancelled
 };
 
 // The current records that match, in no particular order; nullopt when more than max_matches

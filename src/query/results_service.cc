@@ -140,7 +140,8 @@ grpc::ServerUnaryReactor* ResultsService::ListResults(grpc::CallbackServerContex
 grpc::ServerUnaryReactor* ResultsService::ListRecords(grpc::CallbackServerContext* context,
                                                       const api::ListRecordsRequest* request,
                                                       api::ListRecordsResponse* response) {
-  return Reply(context, lister_.ListRecords(*request), response);
+  return Reply(context, lister_.ListRecords(*request, [context] { return context->IsCancelled(); }),
+               response);
 }
 
 }  // namespace runledger
