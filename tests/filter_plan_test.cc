@@ -90,5 +90,33 @@ TEST(FilterPlanTest, WhatNoIndexCanAnswerIsLeftToTheScan) {
   }
 }
 
+std::optional<TimeRange> Range(const std::string& filter, const char* variable) {
+  absl::StatusOr<cel::ParsedExpr> parsed = cel::Parse(filter);
+  EXPECT_TRUE(parsed.ok()) << parsed.status();
+  if (!parsed.ok()) return std::nullopt;
+  return ChooseTimeRange(*parsed->root, variable);
+}
+
+TEST(FilterPlanTest, TimeComparisonsWithConstantsBoundTheTime) {
+  constexpr int64_t k2024 = int64_t{1704067200} * 1000000000;  // 2024-01-01T00:00:00Z
+  std::optional<TimeRange> r = Range(
+      "create_time >= timestamp('2024-01-01T00:00:00Z') && parent == 'p' && "
+      "timestamp('2024-01-01T00:00:01Z') > create_time",
+      "create_time");
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->lowest, k2024);
+  EXPECT_EQ(r->highest, k2024 + 1000000000);
+  r = Range("create_time < timestamp('2024-01-01T00:00:00Z')", "create_time");
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->lowest, TimeRange().lowest);
+  EXPECT_EQ(r->highest, k2024);
+  for (const char* unbounded :
+       {"update_time > timestamp('2024-01-01T00:00:00Z')", "create_time > timestamp('not a time')",
+        "create_time > timestamp('2024-01-01T00:00:00Z') || true",
+        "create_time != timestamp('2024-01-01T00:00:00Z')"}) {
+    EXPECT_FALSE(Range(unbounded, "create_time").has_value()) << unbounded;
+  }
+}
+
 }  // namespace
 }  // namespace runledger

@@ -249,6 +249,46 @@ TEST_F(FilterErrorTest, ACancelledRequestStopsItsScan) {
 
 // --- Results. ---
 
+TEST(ResultTimeRangeTest, BoundedTimeFiltersPageLikeBruteForceInEveryOrder) {
+  ListerFixture fixture;
+  std::vector<rpc::Result> results;
+  for (int i = 0; i < 30; ++i) {
+    results.push_back(fixture.CreateResult(absl::StrFormat("p/results/r%02d", i)));
+  }
+  auto time = [&](int i) {
+    return absl::FormatTime(absl::RFC3339_full,
+                            absl::FromUnixNanos(e2e::UnixNanos(results[i].create_time())),
+                            absl::UTCTimeZone());
+  };
+  for (const std::string& filter : {absl::StrCat("create_time >= timestamp('", time(5),
+                                                 "') && create_time < timestamp('", time(20), "')"),
+                                    absl::StrCat("timestamp('", time(12), "') < update_time"),
+                                    absl::StrCat("create_time <= timestamp('", time(3), "')")}) {
+    absl::StatusOr<std::unique_ptr<const Filter>> compiled =
+        Filter::Compile(filter, FilterTarget::kResults);
+    ASSERT_TRUE(compiled.ok()) << compiled.status();
+    for (const char* order : {"", "create_time", "create_time desc", "update_time desc"}) {
+      absl::StatusOr<Paged<rpc::Result>> all =
+          fixture.AllResults("p", order, [](int) { return 100; });
+      ASSERT_TRUE(all.ok()) << all.status();
+      std::vector<std::string> expected;
+      for (const rpc::Result& r : all->items) {
+        if ((*compiled)->Matches(r)) expected.push_back(r.name());
+      }
+      rpc::ListResultsRequest request = ListResultsReq("p", 0, order);
+      request.set_filter(filter);
+      absl::StatusOr<Paged<rpc::Result>> paged = ListAll<rpc::Result>(
+          request, [&](const rpc::ListResultsRequest& r) { return fixture.ListResults(r); },
+          [](int) { return 5; });
+      ASSERT_TRUE(paged.ok()) << paged.status();
+      std::vector<std::string> got;
+      for (const rpc::Result& r : paged->items) got.push_back(r.name());
+      EXPECT_EQ(got, expected) << filter << " / " << order;
+      EXPECT_FALSE(expected.empty()) << filter;
+    }
+  }
+}
+
 TEST(ResultFilterTest, EveryVariableOfTheResultsEnvironment) {
   ListerFixture fixture;
   rpc::Result body;

@@ -122,8 +122,13 @@ absl::StatusOr<std::unique_ptr<const Filter>> Filter::Compile(std::string_view t
       target == FilterTarget::kRecords ? RecordEnvironment() : ResultEnvironment();
   absl::StatusOr<cel::Program> program = cel::Program::Compile(*parsed, env, true);
   if (!program.ok()) return CompileError(program.status());
-  std::optional<FacetChoice> facets = ChooseFacets(*parsed->root, target);
-  return std::unique_ptr<const Filter>(new Filter(std::move(*program), std::move(facets)));
+  std::unique_ptr<Filter> filter(
+      new Filter(std::move(*program), ChooseFacets(*parsed->root, target)));
+  if (target == FilterTarget::kResults) {
+    filter->create_time_range_ = ChooseTimeRange(*parsed->root, "create_time");
+    filter->update_time_range_ = ChooseTimeRange(*parsed->root, "update_time");
+  }
+  return std::unique_ptr<const Filter>(std::move(filter));
 }
 
 bool Filter::Matches(const Record& record) const {

@@ -34,12 +34,19 @@ class Filter {
   // The facet postings that hold every match, when an index can answer part of the filter.
   const std::optional<FacetChoice>& facets() const { return facets_; }
 
+  // The create_time and update_time ranges every match lies in, if the filter bounds them
+  // (Results only: records have no time variables).
+  const std::optional<TimeRange>& create_time_range() const { return create_time_range_; }
+  const std::optional<TimeRange>& update_time_range() const { return update_time_range_; }
+
  private:
   Filter(cel::Program program, std::optional<FacetChoice> facets)
       : program_(std::move(program)), facets_(std::move(facets)) {}
 
   cel::Program program_;
   std::optional<FacetChoice> facets_;
+  std::optional<TimeRange> create_time_range_;
+  std::optional<TimeRange> update_time_range_;
 };
 
 }  // namespace runledger

@@ -4,6 +4,7 @@
 #include <string_view>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
 #include "src/projections/facets.h"
 #include "src/query/filter_env_constants.h"
 
@@ -168,7 +169,62 @@ void Conjuncts(const Expr& e, std::vector<const Expr*>* out) {
   out->push_back(&e);
 }
 
+// The nanoseconds of `timestamp('<RFC 3339>')`, if `e` is that.
+std::optional<int64_t> ConstantTime(const Expr& e) {
+  const auto* call = e.As<CallExpr>();
+  if (call == nullptr || call->target != nullptr || call->function != "timestamp" ||
+      call->args.size() != 1) {
+    return std::nullopt;
+  }
+  const auto* c = call->args[0]->As<ConstExpr>();
+  const auto* text = c == nullptr ? nullptr : std::get_if<std::string>(&c->value);
+  absl::Time t;
+  std::string error;
+  if (text == nullptr || !absl::ParseTime(absl::RFC3339_full, *text, &t, &error)) {
+    return std::nullopt;
+  }
+  return absl::ToUnixNanos(t);
+}
+
+bool IsVariable(const Expr& e, std::string_view name) {
+  const auto* ident = e.As<IdentExpr>();
+  return ident != nullptr && ident->name == name;
+}
+
+// Narrows `range` by the conjunct `e` if it compares `variable` with a constant time.
+void Narrow(const Expr& e, std::string_view variable, TimeRange* range) {
+  const auto* call = e.As<CallExpr>();
+  if (call == nullptr || call->target != nullptr || call->args.size() != 2) return;
+  std::string_view op = call->function;
+  std::optional<int64_t> t;
+  if (IsVariable(*call->args[0], variable)) {
+    t = ConstantTime(*call->args[1]);
+  } else if (IsVariable(*call->args[1], variable)) {
+    t = ConstantTime(*call->args[0]);
+    // t op v is v op' t, with the comparison mirrored.
+    op = op == "_<_"    ? "_>_"
+         : op == "_<=_" ? "_>=_"
+         : op == "_>_"  ? "_<_"
+         : op == "_>=_" ? "_<=_"
+                        : op;
+  }
+  if (!t) return;
+  if (op == "_<_" || op == "_<=_") range->highest = std::min(range->highest, *t);
+  if (op == "_>_" || op == "_>=_") range->lowest = std::max(range->lowest, *t);
+}
+
 }  // namespace
+
+std::optional<TimeRange> ChooseTimeRange(const Expr& filter, std::string_view variable) {
+  std::vector<const Expr*> conjuncts;
+  Conjuncts(filter, &conjuncts);
+  TimeRange range;
+  for (const Expr* e : conjuncts) Narrow(*e, variable, &range);
+  if (range.lowest == TimeRange().lowest && range.highest == TimeRange().highest) {
+    return std::nullopt;
+  }
+  return range;
+}
 
 std::optional<FacetChoice> ChooseFacets(const Expr& filter, FilterTarget target) {
   std::vector<const Expr*> conjuncts;

@@ -9,12 +9,16 @@
 // may be one of the environment's constants (PIPELINE_RUN, SUCCESS, ...). The most selective
 // kind of facet wins. Every match of the filter is among the chosen postings, because each
 // facet's postings hold exactly the entities whose facet is that string; the full filter is
-// still evaluated on every candidate.
+// still evaluated on every candidate. Likewise, comparisons of a time variable with a constant
+// timestamp bound the part of a time-ordered index a list reads.
 #ifndef RUNLEDGER_QUERY_FILTER_PLAN_H_
 #define RUNLEDGER_QUERY_FILTER_PLAN_H_
 
+#include <cstdint>
+#include <limits>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "src/query/cel/ast.h"
@@ -31,6 +35,16 @@ struct FacetChoice {
 };
 
 std::optional<FacetChoice> ChooseFacets(const cel::Expr& filter, FilterTarget target);
+
+// Inclusive bounds, in Unix nanoseconds, that every match's value of a time variable lies in.
+struct TimeRange {
+  int64_t lowest = std::numeric_limits<int64_t>::min();
+  int64_t highest = std::numeric_limits<int64_t>::max();
+};
+
+// The range the filter's top-level conjuncts `<variable> <op> timestamp('...')` (either side;
+// op one of < <= > >=) give `variable` (e.g. "create_time"), if any.
+std::optional<TimeRange> ChooseTimeRange(const cel::Expr& filter, std::string_view variable);
 
 }  // namespace runledger
 

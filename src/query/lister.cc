@@ -158,21 +158,23 @@ class CandidateSource {
 };
 
 // Walks one scope of an ordering index from the plan's cursor, in the plan's direction. With a
-// `parent`, only entries whose value is that parent (filter index postings) are candidates.
+// `parent`, only entries whose value is that parent (filter index postings) are candidates; with
+// a `range` (of a time-ordered index), only entries whose time lies in it.
 class IndexCursor : public CandidateSource {
  public:
   IndexCursor(rocksdb::Iterator* it, const Plan& plan, absl::string_view scope,
-              absl::string_view parent = "")
+              absl::string_view parent = "", const std::optional<TimeRange>& range = std::nullopt)
       : plan_(plan), prefix_(IndexPrefix(plan.order.field, scope)), parent_(parent), it_(it) {
     if (plan.cursor) cursor_ = absl::StrCat(prefix_, *plan.cursor);
+    SetBounds(range);
     if (!plan.order.descending) {
-      it_->Seek(plan.cursor ? cursor_ : prefix_);
-    } else if (plan.cursor) {
-      it_->SeekForPrev(cursor_);
+      it_->Seek(std::max(plan.cursor ? cursor_ : prefix_, low_));
     } else {
+      // Just past every key of the scope (names never hold \x01), or the range's end.
       std::string end = prefix_;
-      end.back() = '\x01';  // just past every key of the scope: names never hold \x01
-      it_->SeekForPrev(end);
+      end.back() = '\x01';
+      if (!high_.empty()) end = high_;
+      it_->SeekForPrev(plan.cursor ? std::min(cursor_, end) : end);
     }
     Skip();
   }
@@ -189,7 +191,24 @@ class IndexCursor : public CandidateSource {
   absl::Status status() const override { return FromRocks(it_->status()); }
 
  private:
-  bool Valid() const { return it_->Valid() && it_->key().starts_with(prefix_); }
+  bool Valid() const {
+    return it_->Valid() && it_->key().starts_with(prefix_) &&
+           (low_.empty() || ToView(it_->key()) >= low_) &&
+           (high_.empty() || ToView(it_->key()) < high_);
+  }
+
+  // [low_, high_): the keys whose time lies in `range` (empty: unbounded).
+  void SetBounds(const std::optional<TimeRange>& range) {
+    if (!range) return;
+    if (range->lowest != TimeRange().lowest) {
+      low_ = prefix_;
+      AppendOrderedNanos(range->lowest, &low_);
+    }
+    if (range->highest != TimeRange().highest) {
+      high_ = prefix_;
+      AppendOrderedNanos(range->highest + 1, &high_);
+    }
+  }
   void Step() { plan_.order.descending ? it_->Prev() : it_->Next(); }
   // Steps over entries that are no candidates: the token's own item (it was on the previous
   // page) and other parents' postings.
@@ -204,6 +223,8 @@ class IndexCursor : public CandidateSource {
   const std::string prefix_;
   const std::string parent_;
   std::string cursor_;
+  std::string low_;
+  std::string high_;
   std::unique_ptr<rocksdb::Iterator> it_;
 };
 
@@ -291,6 +312,19 @@ class SortedPostings : public CandidateSource {
   size_t next_ = 0;
 };
 
+// The range of the plan's order field the filter bounds, if it is a time the filter can bound.
+std::optional<TimeRange> TimeRangeOf(const Plan& plan) {
+  if (!plan.filter) return std::nullopt;
+  switch (plan.order.field) {
+    case SortField::kCreateTime:
+      return plan.filter->create_time_range();
+    case SortField::kUpdateTime:
+      return plan.filter->update_time_range();
+    default:
+      return std::nullopt;
+  }
+}
+
 // How long a list waits for the filter index to catch up before it scans without it.
 constexpr absl::Duration kIndexWait = absl::Seconds(1);
 
@@ -322,7 +356,8 @@ std::unique_ptr<CandidateSource> ChooseSource(const Store& store, const Plan& pl
   }
   *filter_index = false;
   return std::make_unique<IndexCursor>(
-      db->NewIterator(options, store.database().family(plan.family)), plan, plan.core_scope);
+      db->NewIterator(options, store.database().family(plan.family)), plan, plan.core_scope, "",
+      TimeRangeOf(plan));
 }
 
 absl::StatusOr<std::vector<Record>> Load(const CoreReader& reader,
