@@ -1,6 +1,7 @@
 #include "src/log/event_log.h"
 
 #include "absl/base/internal/endian.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
 #include "src/common/proto_util.h"
@@ -70,6 +71,13 @@ std::string EventLog::HistoryKey(absl::string_view name, uint64_t sequence) {
   key.reserve(name.size() + 9);
   absl::StrAppend(&key, name, absl::string_view("\0", 1), LogKey(sequence));
   return key;
+}
+
+std::optional<uint64_t> EventLog::HistorySequence(absl::string_view key, absl::string_view name) {
+  if (key.size() != name.size() + 9 || !absl::StartsWith(key, name) || key[name.size()] != '\0') {
+    return std::nullopt;
+  }
+  return DecodeLogKey(key.substr(name.size() + 1));
 }
 
 absl::Status EventLog::Open() {

@@ -27,6 +27,7 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -123,6 +124,8 @@ class EventLog {
   static std::string LogKey(uint64_t sequence);
   static uint64_t DecodeLogKey(absl::string_view key);
   static std::string HistoryKey(absl::string_view name, uint64_t sequence);
+  // The sequence of history key `key` if it is one of entity `name`'s.
+  static std::optional<uint64_t> HistorySequence(absl::string_view key, absl::string_view name);
 
  private:
   void CommitLoop();

@@ -27,7 +27,8 @@ void AddFacet(Facet facet, std::string_view value, std::vector<FacetValue>* out)
 }
 
 void AddJsonFacets(const std::string& json, std::vector<FacetValue>* out) {
-  simdjson::ondemand::parser parser;
+  // The index worker calls this for every event: keep one parser (and its buffers) per thread.
+  thread_local simdjson::ondemand::parser parser;
   simdjson::padded_string padded(json);
   simdjson::ondemand::document doc;
   if (parser.iterate(padded).get(doc) != simdjson::SUCCESS) return;

@@ -3,7 +3,6 @@
 #include <string>
 #include <vector>
 
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "src/common/names.h"
 #include "src/common/time_util.h"
@@ -104,10 +103,6 @@ Value Summary(const RecordSummary& s) {
 bool IsTrue(const Value& v) { return v.is(cel::ValueKind::kBool) && v.bool_value(); }
 
 absl::Status CompileError(const absl::Status& status) {
-  if (absl::StrContains(status.message(), "expected boolean expression")) {
-    const size_t at = status.message().find("expected boolean expression");
-    return absl::InvalidArgumentError(status.message().substr(at));
-  }
   return absl::InvalidArgumentError(
       absl::StrCat("error compiling CEL filters: ", status.message()));
 }
@@ -120,8 +115,13 @@ absl::StatusOr<std::unique_ptr<const Filter>> Filter::Compile(std::string_view t
   if (!parsed.ok()) return CompileError(parsed.status());
   const cel::Environment& env =
       target == FilterTarget::kRecords ? RecordEnvironment() : ResultEnvironment();
-  absl::StatusOr<cel::Program> program = cel::Program::Compile(*parsed, env, true);
+  absl::StatusOr<cel::Program> program = cel::Program::Compile(*parsed, env, false);
   if (!program.ok()) return CompileError(program.status());
+  // Upstream's text for a filter that is not boolean carries no position and no prefix.
+  if (!program->result_type().may_be_bool()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("expected boolean expression, but got ", program->result_type().Name()));
+  }
   std::unique_ptr<Filter> filter(
       new Filter(std::move(*program), ChooseFacets(*parsed->root, target)));
   if (target == FilterTarget::kResults) {

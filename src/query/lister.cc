@@ -57,6 +57,16 @@ struct Plan {
   std::function<bool()> cancelled;  // may be empty
 };
 
+// Whether index position `a` (a SortSuffix) comes before `b` in the plan's direction.
+bool Precedes(const Plan& plan, absl::string_view a, absl::string_view b) {
+  return plan.order.descending ? a > b : a < b;
+}
+
+// Whether index position `position` comes after the plan's cursor (always, without a token).
+bool AfterCursor(const Plan& plan, absl::string_view position) {
+  return !plan.cursor || Precedes(plan, *plan.cursor, position);
+}
+
 int64_t SortNanos(const Result& result, SortField field) {
   return ResultsProjection::SortNanos(result, field);
 }
@@ -237,23 +247,21 @@ class SortedPostings : public CandidateSource {
 
   SortedPostings(rocksdb::Iterator* it, const Plan& plan, const FacetChoice& choice,
                  absl::string_view parent)
-      : field_(plan.order.field), descending_(plan.order.descending), parent_(parent) {
+      : plan_(plan), parent_(parent) {
     std::unique_ptr<rocksdb::Iterator> owned(it);
     if (choice.scope_prefix) {
-      complete_ = Collect(
-          it, IndexPrefix(field_, *choice.scope_prefix).substr(0, 2 + choice.scope_prefix->size()));
+      complete_ = Collect(it, IndexPrefix(plan.order.field, *choice.scope_prefix)
+                                  .substr(0, 2 + choice.scope_prefix->size()));
     } else {
       for (const std::string& scope : choice.scopes) {
-        if (!(complete_ = Collect(it, IndexPrefix(field_, scope)))) break;
+        if (!(complete_ = Collect(it, IndexPrefix(plan.order.field, scope)))) break;
       }
     }
     status_ = FromRocks(it->status());
     // Only what comes after the cursor, in the plan's direction, is a candidate.
     for (const auto& [offset, size] : spans_) {
       const absl::string_view suffix(arena_.data() + offset, size);
-      if (!plan.cursor || (descending_ ? suffix < *plan.cursor : suffix > *plan.cursor)) {
-        suffixes_.push_back(suffix);
-      }
+      if (AfterCursor(plan, suffix)) suffixes_.push_back(suffix);
     }
   }
 
@@ -262,7 +270,7 @@ class SortedPostings : public CandidateSource {
   bool Next(size_t count, std::vector<std::string>* uids) override {
     SortThrough(next_ + count);
     for (; count > 0 && next_ < suffixes_.size(); --count) {
-      uids->push_back(UidOfIndexKey(suffixes_[next_++], 0, field_));
+      uids->push_back(UidOfIndexKey(suffixes_[next_++], 0, plan_.order.field));
     }
     return next_ < suffixes_.size();
   }
@@ -275,7 +283,7 @@ class SortedPostings : public CandidateSource {
     end = std::min(end, suffixes_.size());
     if (end <= sorted_) return;
     auto before = [this](absl::string_view a, absl::string_view b) {
-      return descending_ ? a > b : a < b;
+      return Precedes(plan_, a, b);
     };
     const auto first = suffixes_.begin() + sorted_;
     std::nth_element(first, suffixes_.begin() + end - 1, suffixes_.end(), before);
@@ -299,8 +307,7 @@ class SortedPostings : public CandidateSource {
     return true;
   }
 
-  const SortField field_;
-  const bool descending_;
+  const Plan& plan_;
   const std::string parent_;
   bool complete_ = true;
   absl::Status status_;
@@ -360,16 +367,15 @@ std::unique_ptr<CandidateSource> ChooseSource(const Store& store, const Plan& pl
       TimeRangeOf(plan));
 }
 
-absl::StatusOr<std::vector<Record>> Load(const CoreReader& reader,
+template <typename Entity>
+absl::StatusOr<std::vector<Entity>> Load(const CoreReader& reader,
                                          const std::vector<std::string>& names,
-                                         const rocksdb::ReadOptions& options, const Record*) {
-  return reader.GetRecords(names, options);
-}
-
-absl::StatusOr<std::vector<Result>> Load(const CoreReader& reader,
-                                         const std::vector<std::string>& names,
-                                         const rocksdb::ReadOptions& options, const Result*) {
-  return reader.GetResults(names, options);
+                                         const rocksdb::ReadOptions& options) {
+  if constexpr (std::is_same_v<Entity, Record>) {
+    return reader.GetRecords(names, options);
+  } else {
+    return reader.GetResults(names, options);
+  }
 }
 
 // How many matches one pass over the log may collect, and with how many threads it reads.
@@ -390,19 +396,16 @@ absl::StatusOr<std::optional<std::vector<Record>>> ReadByLogScan(
   if (!scanned.ok()) return scanned.status();
   if (!scanned->has_value()) return std::nullopt;
   std::vector<LogScanMatch>& matches = **scanned;
-  const bool descending = plan.order.descending;
-  std::sort(matches.begin(), matches.end(), [descending](const auto& a, const auto& b) {
-    return descending ? a.position > b.position : a.position < b.position;
+  matches.erase(std::remove_if(matches.begin(), matches.end(),
+                               [&](const auto& m) { return !AfterCursor(plan, m.position); }),
+                matches.end());
+  const auto page_end = matches.begin() + std::min(wanted, matches.size());
+  std::partial_sort(matches.begin(), page_end, matches.end(), [&](const auto& a, const auto& b) {
+    return Precedes(plan, a.position, b.position);
   });
   std::vector<std::string> names;
-  for (LogScanMatch& m : matches) {
-    if (names.size() == wanted) break;
-    if (plan.cursor && (descending ? m.position >= *plan.cursor : m.position <= *plan.cursor)) {
-      continue;
-    }
-    names.push_back(std::move(m.name));
-  }
-  absl::StatusOr<std::vector<Record>> records = store.reader().GetRecords(names, options);
+  for (auto m = matches.begin(); m != page_end; ++m) names.push_back(std::move(m->name));
+  absl::StatusOr<std::vector<Record>> records = Load<Record>(store.reader(), names, options);
   if (!records.ok()) return records.status();
   return std::move(*records);
 }
@@ -444,8 +447,7 @@ absl::StatusOr<std::vector<Entity>> ReadMatches(const Store& store, const Plan& 
     names->erase(std::remove_if(names->begin(), names->end(),
                                 [&](const std::string& n) { return !plan.names.Contains(n); }),
                  names->end());
-    absl::StatusOr<std::vector<Entity>> entities =
-        Load(reader, *names, options, static_cast<const Entity*>(nullptr));
+    absl::StatusOr<std::vector<Entity>> entities = Load<Entity>(reader, *names, options);
     if (!entities.ok()) return entities.status();
     for (Entity& e : *entities) {
       if (matches.size() == wanted) break;

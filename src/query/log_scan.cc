@@ -5,9 +5,6 @@
 #include <memory>
 #include <thread>
 
-#include "absl/base/internal/endian.h"
-#include "absl/strings/match.h"
-#include "absl/synchronization/mutex.h"
 #include "src/log/event_log.h"
 #include "src/projections/records_projection.h"
 
@@ -71,12 +68,8 @@ class RangeScan {
 // Whether `sequence` is the last event of entity `name` (so the entity still has that state).
 bool IsLatest(rocksdb::Iterator* history, const std::string& name, uint64_t sequence) {
   history->SeekForPrev(EventLog::HistoryKey(name, ~uint64_t{0}));
-  if (!history->Valid()) return false;
-  const absl::string_view key = ToView(history->key());
-  if (key.size() != name.size() + 9 || !absl::StartsWith(key, name) || key[name.size()] != '\0') {
-    return false;
-  }
-  return absl::big_endian::Load64(key.data() + name.size() + 1) == sequence;
+  return history->Valid() &&
+         EventLog::HistorySequence(ToView(history->key()), name) == std::optional(sequence);
 }
 
 }  // namespace

@@ -13,8 +13,7 @@ absl::StatusOr<Program> Program::Compile(const ParsedExpr& expr, const Environme
                                          bool require_bool) {
   auto plan = internal::PlanExpression(expr, env);
   if (!plan.ok()) return plan.status();
-  Type::Kind kind = plan->type.kind();
-  if (require_bool && kind != Type::Kind::kDyn && kind != Type::Kind::kBool) {
+  if (require_bool && !plan->type.may_be_bool()) {
     return absl::InvalidArgumentError(absl::StrCat(FormatPosition(expr.source, expr.root->position),
                                                    ": expected boolean expression, but got ",
                                                    plan->type.Name()));

@@ -65,6 +65,8 @@ class Type {
 
   Kind kind() const { return kind_; }
   bool is_dyn() const { return kind_ == Kind::kDyn; }
+  // Whether a value of this type can be a bool (bool or dyn): what a filter must be.
+  bool may_be_bool() const { return kind_ == Kind::kDyn || kind_ == Kind::kBool; }
   // List element type, or map value type; dyn otherwise.
   Type element() const;
   // Map key type; dyn otherwise.
