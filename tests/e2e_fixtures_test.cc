@@ -3,6 +3,7 @@
 // Tekton Results watcher names them), and must read back byte for byte, list completely, and
 // survive a restart; and the example filters of spec/api.md §3.7 must match on them what
 // upstream matches. Skips, saying why, where ../shared is not beside the clone.
+#include <array>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -12,6 +13,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
 #include "tests/test_util.h"
@@ -174,6 +176,73 @@ TEST_F(E2eFixturesTest, ExampleFiltersMatchWhatUpstreamMatches) {
         expected.insert(RecordName(ResultName(f.parent, f.uid), f.uid));
     }
     EXPECT_EQ(got, expected) << example.filter;
+  }
+}
+
+std::string SummaryRows(ResultsClient& client, const std::string& group_by,
+                        const std::string& filter) {
+  rpc::RecordListSummaryRequest req;
+  req.set_parent("-/results/-");
+  req.set_summary(
+      "total,succeeded,failed,cancelled,running,others,avg_duration,max_duration,min_duration,"
+      "total_duration,last_runtime");
+  req.set_group_by(group_by);
+  req.set_filter(filter);
+  Reply<rpc::RecordListSummary> reply = client.GetRecordListSummary(req);
+  EXPECT_TRUE(reply.ok()) << reply.message();
+  std::string out;
+  for (const auto& row : reply.value.summary()) {
+    std::string json;
+    (void)google::protobuf::util::MessageToJsonString(row, &json);
+    absl::StrAppend(&out, nlohmann::json::parse(json).dump(), "\n");
+  }
+  return out;
+}
+
+TEST_F(E2eFixturesTest, SummariesOfRealRunsCountWhatTheirJsonSays) {
+  ServerProcess server;
+  ASSERT_TRUE(server.Start());
+  ResultsClient client(server.NewChannel());
+  // Per namespace: total and the five status buckets of the first condition's reason.
+  std::map<std::string, std::array<int, 6>> expected;
+  for (const Fixture& f : fixtures_) {
+    const std::string result = ResultName(f.parent, f.uid);
+    ASSERT_OK(client.CreateResult(f.parent, MakeResult(result)));
+    ASSERT_OK(client.CreateRecord(result, MakeRecord(RecordName(result, f.uid), f.type, f.json)));
+    std::array<int, 6>& counts = expected[Text(f.object, "/metadata/namespace")];
+    ++counts[0];
+    const std::string reason = Text(f.object, "/status/conditions/0/reason");
+    if (reason == "Succeeded" || reason == "Completed") {
+      ++counts[1];
+    } else if (reason == "Failed") {
+      ++counts[2];
+    } else if (reason == "Cancelled") {
+      ++counts[3];
+    } else if (reason == "Running") {
+      ++counts[4];
+    } else if (!reason.empty()) {
+      ++counts[5];
+    }
+  }
+  const std::string by_namespace = SummaryRows(client, "namespace", "");
+  std::string want;
+  for (const auto& [ns, c] : expected) {
+    absl::StrAppend(&want, "\"cancelled\":", c[3], ",\"failed\":", c[2], ",\"group_value\":\"", ns,
+                    "\"", ",\"last_runtime\":");
+    const size_t at = by_namespace.find(want);
+    EXPECT_NE(at, std::string::npos) << want << "\nin\n" << by_namespace;
+    want.clear();
+    absl::StrAppend(&want, "\"others\":", c[5], ",\"running\":", c[4], ",\"succeeded\":", c[1],
+                    ",\"total\":", c[0], ",");
+    EXPECT_NE(by_namespace.find(want), std::string::npos) << want << "\nin\n" << by_namespace;
+    want.clear();
+  }
+  // The aggregates and the records agree on every grouping: a filter no aggregate is keyed by
+  // (and that every fixture passes) makes the server aggregate the records themselves.
+  for (const char* group_by : {"", "namespace", "pipeline", "repository", "day", "month startTime",
+                               "hour completionTime"}) {
+    EXPECT_EQ(SummaryRows(client, group_by, ""), SummaryRows(client, group_by, "has(data.kind)"))
+        << group_by;
   }
 }
 

@@ -315,6 +315,11 @@ Reply<rpc::ListRecordsResponse> ResultsClient::ListRecords(const rpc::ListRecord
   return Call(&rpc::Results::Stub::ListRecords, req);
 }
 
+Reply<rpc::RecordListSummary> ResultsClient::GetRecordListSummary(
+    const rpc::RecordListSummaryRequest& req) {
+  return Call(&rpc::Results::Stub::GetRecordListSummary, req);
+}
+
 // --- Builders. ---
 
 std::string ResultName(const std::string& parent, const std::string& id) {

@@ -119,6 +119,7 @@ class ResultsClient {
   Reply<rpc::Record> UpdateRecord(const rpc::UpdateRecordRequest& req);
   Reply<google::protobuf::Empty> DeleteRecord(const std::string& name);
   Reply<rpc::ListRecordsResponse> ListRecords(const rpc::ListRecordsRequest& req);
+  Reply<rpc::RecordListSummary> GetRecordListSummary(const rpc::RecordListSummaryRequest& req);
 
  private:
   template <typename Req, typename Resp>

@@ -31,6 +31,8 @@ class FoldState {
 
   // The value under `key`, or nullopt if there is none.
   absl::StatusOr<std::optional<std::string>> Get(absl::string_view key) const;
+  // The first (or, when `last`, the last) key that starts with `prefix`, if any.
+  absl::StatusOr<std::optional<std::string>> EdgeKey(absl::string_view prefix, bool last) const;
   absl::Status Put(absl::string_view key, absl::string_view value);
   absl::Status Delete(absl::string_view key);
 
@@ -46,6 +48,16 @@ class Projection {
   virtual absl::string_view name() const = 0;
   virtual int version() const = 0;
   virtual absl::Status Apply(const v1::Event& event, FoldState& state) = 0;
+
+  // For a projection that mirrors its state in memory. Such a projection must be folded behind
+  // the log (ProjectionSet::CatchUp, which calls these), never inline with appends.
+  // Load: (re)build the mirror from the committed state in `family` — at open, after a reset, and
+  // after a batch holding Apply effects was dropped. Committed: the batch holding the effects of
+  // every Apply since the last Load or Committed is written; publish them.
+  virtual absl::Status Load(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* family) {
+    return absl::OkStatus();
+  }
+  virtual void Committed() {}
 };
 
 }  // namespace runledger

@@ -8,6 +8,7 @@
 #include "src/projections/filter_index_projection.h"
 #include "src/projections/records_projection.h"
 #include "src/projections/results_projection.h"
+#include "src/projections/summary_projection.h"
 
 namespace runledger {
 namespace {
@@ -94,7 +95,7 @@ absl::StatusOr<int> ProjectionSet::StoredVersion(const Projection& projection) c
   return version;
 }
 
-absl::Status ProjectionSet::ResetOne(const Projection& projection) {
+absl::Status ProjectionSet::ResetOne(Projection& projection) {
   absl::Status s = database_->ResetFamily(projection.name());
   if (!s.ok()) return s;
   rocksdb::WriteBatch batch;
@@ -103,7 +104,20 @@ absl::Status ProjectionSet::ResetOne(const Projection& projection) {
   batch.Delete(meta, VersionKey(projection));
   rocksdb::WriteOptions options;
   options.sync = true;
-  return FromRocks(database_->db()->Write(options, &batch));
+  s = FromRocks(database_->db()->Write(options, &batch));
+  return s.ok() ? LoadOne(projection) : s;
+}
+
+absl::Status ProjectionSet::LoadOne(Projection& projection) {
+  return projection.Load(database_->db(), database_->family(projection.name()));
+}
+
+absl::Status ProjectionSet::Load() {
+  for (const auto& projection : projections_) {
+    absl::Status s = LoadOne(*projection);
+    if (!s.ok()) return s;
+  }
+  return absl::OkStatus();
 }
 
 bool ProjectionSet::Owns(absl::string_view name) const {
@@ -146,19 +160,23 @@ absl::Status ProjectionSet::CatchUp(const EventLog& log,
     if (!events.ok()) return events.status();
     if (events->empty()) return absl::DataLossError(absl::StrCat("log ends before ", head));
     rocksdb::WriteBatchWithIndex batch(rocksdb::BytewiseComparator(), 0, true);
-    for (size_t i = 0; i < projections_.size(); ++i) {
+    absl::Status s;
+    for (size_t i = 0; i < projections_.size() && s.ok(); ++i) {
       std::vector<const v1::Event*> pending;
       for (const v1::Event& e : *events) {
         if (e.sequence() > checkpoints[i]) pending.push_back(&e);
       }
       if (pending.empty()) continue;
-      absl::Status s = FoldOne(*projections_[i], pending, &batch);
+      s = FoldOne(*projections_[i], pending, &batch);
       if (s.ok()) s = CheckpointOne(*projections_[i], pending.back()->sequence(), &batch);
-      if (!s.ok()) return s;
     }
-    absl::Status s =
-        FromRocks(database_->db()->Write(rocksdb::WriteOptions(), batch.GetWriteBatch()));
-    if (!s.ok()) return s;
+    if (s.ok())
+      s = FromRocks(database_->db()->Write(rocksdb::WriteOptions(), batch.GetWriteBatch()));
+    if (!s.ok()) {
+      Load().IgnoreError();  // the batch is dropped: mirrors go back to the committed state
+      return s;
+    }
+    for (const auto& projection : projections_) projection->Committed();
     next = events->back().sequence() + 1;
     if (progress) progress(next - 1 - start, head - start);
     if (stop != nullptr && stop->load()) return absl::CancelledError("catch-up stopped");
@@ -173,9 +191,10 @@ std::unique_ptr<ProjectionSet> NewCoreProjections() {
   return std::make_unique<ProjectionSet>(std::move(projections));
 }
 
-std::unique_ptr<ProjectionSet> NewIndexProjections() {
+std::unique_ptr<ProjectionSet> NewIndexProjections(std::shared_ptr<SummaryCube> summaries) {
   std::vector<std::unique_ptr<Projection>> projections;
   projections.push_back(std::make_unique<FilterIndexProjection>());
+  projections.push_back(std::make_unique<SummaryProjection>(std::move(summaries)));
   return std::make_unique<ProjectionSet>(std::move(projections));
 }
 

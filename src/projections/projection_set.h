@@ -18,6 +18,7 @@
 #include "src/log/database.h"
 #include "src/log/event_log.h"
 #include "src/projections/projection.h"
+#include "src/projections/summary_cube.h"
 
 namespace runledger {
 
@@ -30,6 +31,9 @@ class ProjectionSet : public EventLog::Folder {
 
   // Binds the set to the database it folds into. Call once, before anything else.
   void Attach(Database* database) { database_ = database; }
+  // Loads the in-memory mirrors of the projections that keep one (Projection::Load). Call once
+  // after Attach.
+  absl::Status Load();
 
   // EventLog::Folder: applies every projection to `events`.
   absl::Status Fold(absl::Span<const v1::Event* const> events,
@@ -56,7 +60,8 @@ class ProjectionSet : public EventLog::Folder {
 
  private:
   absl::StatusOr<int> StoredVersion(const Projection& projection) const;
-  absl::Status ResetOne(const Projection& projection);
+  absl::Status ResetOne(Projection& projection);
+  absl::Status LoadOne(Projection& projection);
   absl::Status FoldOne(Projection& projection, absl::Span<const v1::Event* const> events,
                        rocksdb::WriteBatchWithIndex* batch);
   absl::Status CheckpointOne(const Projection& projection, uint64_t last_sequence,
@@ -68,8 +73,9 @@ class ProjectionSet : public EventLog::Folder {
 
 // The built-in projections folded inline with every append, in a set ready to attach.
 std::unique_ptr<ProjectionSet> NewCoreProjections();
-// The built-in indexes, folded behind the log by a ProjectionWorker.
-std::unique_ptr<ProjectionSet> NewIndexProjections();
+// The built-in indexes, folded behind the log by a ProjectionWorker; the summary projection
+// mirrors its cells in `summaries`.
+std::unique_ptr<ProjectionSet> NewIndexProjections(std::shared_ptr<SummaryCube> summaries);
 
 }  // namespace runledger
 

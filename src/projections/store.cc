@@ -12,7 +12,8 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir,
                                                    const Progress& progress) {
   std::unique_ptr<Store> store(new Store());
   store->projections_ = NewCoreProjections();
-  store->indexes_ = NewIndexProjections();
+  store->summaries_ = std::make_shared<SummaryCube>();
+  store->indexes_ = NewIndexProjections(store->summaries_);
   std::vector<std::string> families = store->projections_->Families();
   for (std::string& family : store->indexes_->Families()) families.push_back(std::move(family));
   absl::StatusOr<std::unique_ptr<Database>> database = Database::Open(dir, families);
@@ -20,6 +21,7 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir,
   store->database_ = std::move(*database);
   store->projections_->Attach(store->database_.get());
   store->indexes_->Attach(store->database_.get());
+  if (absl::Status s = store->indexes_->Load(); !s.ok()) return s;
   store->log_ = std::make_unique<EventLog>(store->database_.get(), store->projections_.get());
   absl::Status s = store->log_->Open();
   if (s.ok()) s = store->projections_->CatchUp(*store->log_, progress);

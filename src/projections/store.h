@@ -32,6 +32,8 @@ class Store {
   ProjectionSet& projections() { return *projections_; }
   ProjectionSet& indexes() { return *indexes_; }
   const CoreReader& reader() const { return *reader_; }
+  // The summary projection's cells, as of what the indexes have folded (AwaitIndexes).
+  const SummaryCube& summaries() const { return *summaries_; }
 
   // Waits up to `timeout` until the indexes have folded every event up to `sequence`; true if
   // they have.
@@ -54,6 +56,7 @@ class Store {
   // Declared first so it is destroyed last.
   std::unique_ptr<Database> database_;
   std::unique_ptr<ProjectionSet> projections_;
+  std::shared_ptr<SummaryCube> summaries_;
   std::unique_ptr<ProjectionSet> indexes_;
   std::unique_ptr<EventLog> log_;
   std::unique_ptr<CoreReader> reader_;

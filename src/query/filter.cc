@@ -122,11 +122,12 @@ absl::StatusOr<std::unique_ptr<const Filter>> Filter::Compile(std::string_view t
     return absl::InvalidArgumentError(
         absl::StrCat("expected boolean expression, but got ", program->result_type().Name()));
   }
+  std::optional<FacetChoice> facets = ChooseFacets(*parsed->root, target);
   std::unique_ptr<Filter> filter(
-      new Filter(std::move(*program), ChooseFacets(*parsed->root, target)));
+      new Filter(std::move(*parsed), std::move(*program), std::move(facets)));
   if (target == FilterTarget::kResults) {
-    filter->create_time_range_ = ChooseTimeRange(*parsed->root, "create_time");
-    filter->update_time_range_ = ChooseTimeRange(*parsed->root, "update_time");
+    filter->create_time_range_ = ChooseTimeRange(filter->expr(), "create_time");
+    filter->update_time_range_ = ChooseTimeRange(filter->expr(), "update_time");
   }
   return std::unique_ptr<const Filter>(std::move(filter));
 }

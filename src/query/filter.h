@@ -17,6 +17,7 @@
 #include <string_view>
 
 #include "absl/status/statusor.h"
+#include "src/query/cel/ast.h"
 #include "src/query/cel/evaluator.h"
 #include "src/query/filter_plan.h"
 #include "tekton/results/v1alpha2/resources.pb.h"
@@ -31,6 +32,9 @@ class Filter {
   bool Matches(const tekton::results::v1alpha2::Record& record) const;
   bool Matches(const tekton::results::v1alpha2::Result& result) const;
 
+  // The parsed filter, for planners.
+  const cel::Expr& expr() const { return *parsed_.root; }
+
   // The facet postings that hold every match, when an index can answer part of the filter.
   const std::optional<FacetChoice>& facets() const { return facets_; }
 
@@ -40,9 +44,10 @@ class Filter {
   const std::optional<TimeRange>& update_time_range() const { return update_time_range_; }
 
  private:
-  Filter(cel::Program program, std::optional<FacetChoice> facets)
-      : program_(std::move(program)), facets_(std::move(facets)) {}
+  Filter(cel::ParsedExpr parsed, cel::Program program, std::optional<FacetChoice> facets)
+      : parsed_(std::move(parsed)), program_(std::move(program)), facets_(std::move(facets)) {}
 
+  cel::ParsedExpr parsed_;
   cel::Program program_;
   std::optional<FacetChoice> facets_;
   std::optional<TimeRange> create_time_range_;

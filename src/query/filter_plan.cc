@@ -42,31 +42,6 @@ const std::vector<FacetPath>& FacetPaths() {
   return *paths;
 }
 
-// The variable and steps of a chain of selects and constant indexes; false for anything else.
-bool ReadPath(const Expr& e, std::string_view* variable, std::vector<std::string>* steps) {
-  if (const auto* ident = e.As<IdentExpr>()) {
-    *variable = ident->name;
-    return true;
-  }
-  if (const auto* select = e.As<SelectExpr>()) {
-    if (select->test_only || !ReadPath(*select->operand, variable, steps)) return false;
-    steps->push_back(select->field);
-    return true;
-  }
-  const auto* call = e.As<CallExpr>();
-  if (call == nullptr || call->function != "_[_]" || call->args.size() != 2) return false;
-  const auto* key = call->args[1]->As<ConstExpr>();
-  if (key == nullptr || !ReadPath(*call->args[0], variable, steps)) return false;
-  if (const auto* s = std::get_if<std::string>(&key->value)) {
-    steps->push_back(*s);
-  } else if (const auto* i = std::get_if<int64_t>(&key->value); i != nullptr && *i >= 0) {
-    steps->push_back(absl::StrCat(*i));
-  } else {
-    return false;
-  }
-  return true;
-}
-
 const FacetPath* FacetOf(const Expr& e, FilterTarget target) {
   std::string_view variable;
   std::vector<std::string> steps;
@@ -82,21 +57,15 @@ const FacetPath* FacetOf(const Expr& e, FilterTarget target) {
 
 // The text a facet holds when it equals the literal `e`, if `e` is a literal the facet can hold.
 std::optional<std::string> FacetText(const Expr& e, Facet facet) {
-  const bool numeric = facet == Facet::kSummaryStatus;
+  if (facet != Facet::kSummaryStatus) return ConstantText(e);
   if (const auto* c = e.As<ConstExpr>()) {
-    if (const auto* s = std::get_if<std::string>(&c->value); s != nullptr && !numeric) return *s;
-    if (const auto* i = std::get_if<int64_t>(&c->value); i != nullptr && numeric) {
-      return absl::StrCat(*i);
-    }
+    if (const auto* i = std::get_if<int64_t>(&c->value)) return absl::StrCat(*i);
     return std::nullopt;
   }
   const auto* ident = e.As<IdentExpr>();
   if (ident == nullptr) return std::nullopt;
-  for (const TypeConstant& t : kTypeConstants) {
-    if (!numeric && ident->name == t.name) return std::string(t.value);
-  }
   for (const StatusConstant& s : kStatusConstants) {
-    if (numeric && ident->name == s.name) return absl::StrCat(s.value);
+    if (ident->name == s.name) return absl::StrCat(s.value);
   }
   return std::nullopt;
 }
@@ -159,6 +128,32 @@ std::optional<Candidate> Conjunct(const Expr& e, FilterTarget target) {
   return std::nullopt;
 }
 
+}  // namespace
+
+bool ReadPath(const Expr& e, std::string_view* variable, std::vector<std::string>* steps) {
+  if (const auto* ident = e.As<IdentExpr>()) {
+    *variable = ident->name;
+    return true;
+  }
+  if (const auto* select = e.As<SelectExpr>()) {
+    if (select->test_only || !ReadPath(*select->operand, variable, steps)) return false;
+    steps->push_back(select->field);
+    return true;
+  }
+  const auto* call = e.As<CallExpr>();
+  if (call == nullptr || call->function != "_[_]" || call->args.size() != 2) return false;
+  const auto* key = call->args[1]->As<ConstExpr>();
+  if (key == nullptr || !ReadPath(*call->args[0], variable, steps)) return false;
+  if (const auto* s = std::get_if<std::string>(&key->value)) {
+    steps->push_back(*s);
+  } else if (const auto* i = std::get_if<int64_t>(&key->value); i != nullptr && *i >= 0) {
+    steps->push_back(absl::StrCat(*i));
+  } else {
+    return false;
+  }
+  return true;
+}
+
 void Conjuncts(const Expr& e, std::vector<const Expr*>* out) {
   const auto* call = e.As<CallExpr>();
   if (call != nullptr && call->function == "_&&_" && call->args.size() == 2) {
@@ -169,7 +164,6 @@ void Conjuncts(const Expr& e, std::vector<const Expr*>* out) {
   out->push_back(&e);
 }
 
-// The nanoseconds of `timestamp('<RFC 3339>')`, if `e` is that.
 std::optional<int64_t> ConstantTime(const Expr& e) {
   const auto* call = e.As<CallExpr>();
   if (call == nullptr || call->target != nullptr || call->function != "timestamp" ||
@@ -186,6 +180,36 @@ std::optional<int64_t> ConstantTime(const Expr& e) {
   return absl::ToUnixNanos(t);
 }
 
+std::optional<std::string> ConstantText(const Expr& e) {
+  if (const auto* c = e.As<ConstExpr>()) {
+    if (const auto* s = std::get_if<std::string>(&c->value)) return *s;
+    return std::nullopt;
+  }
+  const auto* ident = e.As<IdentExpr>();
+  if (ident == nullptr) return std::nullopt;
+  for (const TypeConstant& t : kTypeConstants) {
+    if (ident->name == t.name) return std::string(t.value);
+  }
+  return std::nullopt;
+}
+
+std::optional<TimeComparison> ReadTimeComparison(const Expr& e) {
+  const auto* call = e.As<CallExpr>();
+  if (call == nullptr || call->target != nullptr || call->args.size() != 2) return std::nullopt;
+  std::string_view op = call->function;
+  if (op != "_<_" && op != "_<=_" && op != "_>_" && op != "_>=_") return std::nullopt;
+  if (std::optional<int64_t> t = ConstantTime(*call->args[1])) {
+    return TimeComparison{call->args[0].get(), op, *t};
+  }
+  std::optional<int64_t> t = ConstantTime(*call->args[0]);
+  if (!t) return std::nullopt;
+  // t op v is v op' t, with the comparison mirrored.
+  op = op == "_<_" ? "_>_" : op == "_<=_" ? "_>=_" : op == "_>_" ? "_<_" : "_<=_";
+  return TimeComparison{call->args[1].get(), op, *t};
+}
+
+namespace {
+
 bool IsVariable(const Expr& e, std::string_view name) {
   const auto* ident = e.As<IdentExpr>();
   return ident != nullptr && ident->name == name;
@@ -193,24 +217,10 @@ bool IsVariable(const Expr& e, std::string_view name) {
 
 // Narrows `range` by the conjunct `e` if it compares `variable` with a constant time.
 void Narrow(const Expr& e, std::string_view variable, TimeRange* range) {
-  const auto* call = e.As<CallExpr>();
-  if (call == nullptr || call->target != nullptr || call->args.size() != 2) return;
-  std::string_view op = call->function;
-  std::optional<int64_t> t;
-  if (IsVariable(*call->args[0], variable)) {
-    t = ConstantTime(*call->args[1]);
-  } else if (IsVariable(*call->args[1], variable)) {
-    t = ConstantTime(*call->args[0]);
-    // t op v is v op' t, with the comparison mirrored.
-    op = op == "_<_"    ? "_>_"
-         : op == "_<=_" ? "_>=_"
-         : op == "_>_"  ? "_<_"
-         : op == "_>=_" ? "_<=_"
-                        : op;
-  }
-  if (!t) return;
-  if (op == "_<_" || op == "_<=_") range->highest = std::min(range->highest, *t);
-  if (op == "_>_" || op == "_>=_") range->lowest = std::max(range->lowest, *t);
+  std::optional<TimeComparison> c = ReadTimeComparison(e);
+  if (!c || !IsVariable(*c->subject, variable)) return;
+  if (c->op == "_<_" || c->op == "_<=_") range->highest = std::min(range->highest, c->nanos);
+  if (c->op == "_>_" || c->op == "_>=_") range->lowest = std::max(range->lowest, c->nanos);
 }
 
 }  // namespace

@@ -46,6 +46,31 @@ struct TimeRange {
 // op one of < <= > >=) give `variable` (e.g. "create_time"), if any.
 std::optional<TimeRange> ChooseTimeRange(const cel::Expr& filter, std::string_view variable);
 
+// Building blocks for planners of other indexes (summary_plan.h).
+
+// Appends the top-level conjuncts of `e` (`a && b && ...`) to `out`.
+void Conjuncts(const cel::Expr& e, std::vector<const cel::Expr*>* out);
+
+// The variable and steps of a chain of selects and constant indexes (an array index is written
+// as decimal text); false for anything else.
+bool ReadPath(const cel::Expr& e, std::string_view* variable, std::vector<std::string>* steps);
+
+// The string a string literal or a string constant of the environment (PIPELINE_RUN, ...)
+// stands for.
+std::optional<std::string> ConstantText(const cel::Expr& e);
+
+// The Unix nanoseconds of `timestamp('<RFC 3339>')`, if `e` is that.
+std::optional<int64_t> ConstantTime(const cel::Expr& e);
+
+// `subject <op> timestamp('...')`, with a comparison written the other way round mirrored so the
+// subject is on the left; op is one of _<_ _<=_ _>_ _>=_.
+struct TimeComparison {
+  const cel::Expr* subject;
+  std::string_view op;
+  int64_t nanos;
+};
+std::optional<TimeComparison> ReadTimeComparison(const cel::Expr& e);
+
 }  // namespace runledger
 
 #endif  // RUNLEDGER_QUERY_FILTER_PLAN_H_

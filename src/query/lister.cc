@@ -1,6 +1,8 @@
 #include "src/query/lister.h"
 
 #include <algorithm>
+#include <atomic>
+#include <iterator>
 #include <memory>
 #include <optional>
 
@@ -380,22 +382,36 @@ absl::StatusOr<std::vector<Entity>> Load(const CoreReader& reader,
 
 // How many matches one pass over the log may collect, and with how many threads it reads.
 constexpr size_t kMaxLogScanMatches = 200000;
-constexpr int kLogScanThreads = 2;
+
+LogScanRequest LogScanRequestOf(const Store& store, const Plan& plan) {
+  return {plan.filter.get(), [&plan](absl::string_view name) { return plan.names.Contains(name); },
+          store.log().LastSequence(), Lister::kScanThreads, plan.cancelled};
+}
 
 // The page of records (page_size + 1 at most) after the plan's cursor, found by a log scan;
 // nullopt when the filter matches too many records for one.
 absl::StatusOr<std::optional<std::vector<Record>>> ReadByLogScan(
     const Store& store, const Plan& plan, const rocksdb::ReadOptions& options, size_t wanted) {
-  LogScanRequest request{
-      plan.filter.get(),  [&plan](absl::string_view name) { return plan.names.Contains(name); },
-      plan.order.field,   store.log().LastSequence(),
-      kMaxLogScanMatches, kLogScanThreads,
-      plan.cancelled};
-  absl::StatusOr<std::optional<std::vector<LogScanMatch>>> scanned =
-      ScanLogForRecords(store.database(), request, options);
-  if (!scanned.ok()) return scanned.status();
-  if (!scanned->has_value()) return std::nullopt;
-  std::vector<LogScanMatch>& matches = **scanned;
+  struct Match {
+    std::string name;
+    std::string position;  // SortSuffix in the plan's order
+  };
+  std::vector<std::vector<Match>> found(Lister::kScanThreads);
+  std::atomic<size_t> matched{0};
+  absl::Status s = ScanLogForRecords(
+      store.database(), LogScanRequestOf(store, plan), options,
+      [&](int thread, absl::string_view name, const Record& record) {
+        found[thread].push_back(
+            {std::string(name),
+             SortSuffix(plan.order.field, SortNanos(record, plan.order.field), record.uid())});
+        return matched.fetch_add(1) < kMaxLogScanMatches;
+      });
+  if (!s.ok()) return s;
+  if (matched.load() > kMaxLogScanMatches) return std::nullopt;
+  std::vector<Match> matches;
+  for (std::vector<Match>& part : found) {
+    std::move(part.begin(), part.end(), std::back_inserter(matches));
+  }
   matches.erase(std::remove_if(matches.begin(), matches.end(),
                                [&](const auto& m) { return !AfterCursor(plan, m.position); }),
                 matches.end());
@@ -410,12 +426,35 @@ absl::StatusOr<std::optional<std::vector<Record>>> ReadByLogScan(
   return std::move(*records);
 }
 
+// The in-scope entities among the next `chunk` candidates of `source` that match the filter.
+// Sets `*more` to whether the source has candidates left and counts the candidates read.
+template <typename Entity>
+absl::StatusOr<std::vector<Entity>> NextMatches(const Store& store, const Plan& plan,
+                                                CandidateSource* source, size_t chunk,
+                                                const rocksdb::ReadOptions& options, bool* more,
+                                                size_t* examined) {
+  std::vector<std::string> uids;
+  *more = source->Next(chunk, &uids);
+  *examined += uids.size();
+  absl::StatusOr<std::vector<std::string>> names =
+      store.reader().NamesOfUids(plan.family, uids, options);
+  if (!names.ok()) return names.status();
+  names->erase(std::remove_if(names->begin(), names->end(),
+                              [&](const std::string& n) { return !plan.names.Contains(n); }),
+               names->end());
+  absl::StatusOr<std::vector<Entity>> entities = Load<Entity>(store.reader(), *names, options);
+  if (!entities.ok() || !plan.filter) return entities;
+  entities->erase(std::remove_if(entities->begin(), entities->end(),
+                                 [&](const Entity& e) { return !plan.filter->Matches(e); }),
+                  entities->end());
+  return entities;
+}
+
 // Up to page_size + 1 entities after the plan's cursor that are in scope and match the filter.
 template <typename Entity>
 absl::StatusOr<std::vector<Entity>> ReadMatches(const Store& store, const Plan& plan,
                                                 bool indexes_ready,
                                                 const rocksdb::ReadOptions& options) {
-  const CoreReader& reader = store.reader();
   bool filter_index = false;
   std::unique_ptr<CandidateSource> source =
       ChooseSource(store, plan, indexes_ready, options, &filter_index);
@@ -439,23 +478,31 @@ absl::StatusOr<std::vector<Entity>> ReadMatches(const Store& store, const Plan& 
     if (plan.cancelled && plan.cancelled()) {
       return absl::CancelledError("the request was cancelled during a scan");
     }
-    std::vector<std::string> uids;
-    more = source->Next(chunk, &uids);
-    examined += uids.size();
-    absl::StatusOr<std::vector<std::string>> names = reader.NamesOfUids(plan.family, uids, options);
-    if (!names.ok()) return names.status();
-    names->erase(std::remove_if(names->begin(), names->end(),
-                                [&](const std::string& n) { return !plan.names.Contains(n); }),
-                 names->end());
-    absl::StatusOr<std::vector<Entity>> entities = Load<Entity>(reader, *names, options);
+    absl::StatusOr<std::vector<Entity>> entities =
+        NextMatches<Entity>(store, plan, source.get(), chunk, options, &more, &examined);
     if (!entities.ok()) return entities.status();
     for (Entity& e : *entities) {
       if (matches.size() == wanted) break;
-      if (!plan.filter || plan.filter->Matches(e)) matches.push_back(std::move(e));
+      matches.push_back(std::move(e));
     }
   }
   if (!source->status().ok()) return source->status();
   return matches;
+}
+
+// Points the plan at the records of `scope` (wildcards allowed).
+void ScopeRecords(const ResultName& scope, Plan* plan) {
+  plan->names = NameScope{true, scope.parent, scope.result};
+  plan->family = std::string(RecordsProjection::kName);
+  const bool any_parent = scope.parent == kWildcard;
+  const bool any_result = scope.result == kWildcard;
+  if (!any_parent && !any_result) {
+    plan->core_scope = ScopeResult(scope.parent, scope.result);
+  } else if (!any_parent) {
+    plan->core_scope = ScopeParent(scope.parent);
+  } else {
+    plan->core_scope = ScopeAll();
+  }
 }
 
 // Reads the page and fills `items` and the next token.
@@ -523,25 +570,51 @@ absl::StatusOr<tekton::results::v1alpha2::ListRecordsResponse> Lister::ListRecor
   absl::StatusOr<Plan> plan =
       PlanList(request, parent, RecordOrderFields(), FilterTarget::kRecords);
   if (!plan.ok()) return plan.status();
-  plan->names = NameScope{true, scope->parent, scope->result};
+  ScopeRecords(*scope, &*plan);
   plan->ordered_scan_budget = ordered_scan_budget_;
   plan->cancelled = cancelled;
-  plan->family = std::string(RecordsProjection::kName);
-  const bool any_parent = scope->parent == kWildcard;
-  const bool any_result = scope->result == kWildcard;
-  if (!any_parent && !any_result) {
-    plan->core_scope = ScopeResult(scope->parent, scope->result);
-  } else if (!any_parent) {
-    plan->core_scope = ScopeParent(scope->parent);
-  } else {
-    plan->core_scope = ScopeAll();
-  }
 
   tekton::results::v1alpha2::ListRecordsResponse response;
   absl::Status s = ReadPage(*store_, *plan, parent, absl::StripAsciiWhitespace(request.filter()),
                             response.mutable_records(), response.mutable_next_page_token());
   if (!s.ok()) return s;
   return response;
+}
+
+absl::Status Lister::ForEachRecord(const ResultName& scope, std::unique_ptr<const Filter> filter,
+                                   const LogScanVisitor& visit,
+                                   const std::function<bool()>& cancelled) const {
+  Plan plan;
+  ScopeRecords(scope, &plan);
+  plan.filter = std::move(filter);
+  plan.cancelled = cancelled;
+  const bool one_result = scope.parent != kWildcard && scope.result != kWildcard;
+  const bool indexes_ready = plan.filter && plan.filter->facets() &&
+                             store_->AwaitIndexes(store_->log().LastSequence(), kIndexWait);
+  ScopedSnapshot snapshot(store_->database().db());
+  rocksdb::ReadOptions options;
+  options.snapshot = snapshot.get();
+  // A filter that no index narrows reads every record of the scope: in log order, that is one
+  // sequential pass instead of a random read per record.
+  if (plan.filter && !indexes_ready && !one_result) {
+    return ScanLogForRecords(store_->database(), LogScanRequestOf(*store_, plan), options, visit);
+  }
+  bool filter_index = false;
+  std::unique_ptr<CandidateSource> source =
+      ChooseSource(*store_, plan, indexes_ready, options, &filter_index);
+  size_t examined = 0;
+  for (bool more = true; more;) {
+    if (plan.cancelled && plan.cancelled()) {
+      return absl::CancelledError("the request was cancelled during a scan");
+    }
+    absl::StatusOr<std::vector<Record>> records =
+        NextMatches<Record>(*store_, plan, source.get(), 1024, options, &more, &examined);
+    if (!records.ok()) return records.status();
+    for (const Record& record : *records) {
+      if (!visit(0, record.name(), record)) return absl::OkStatus();
+    }
+  }
+  return source->status();
 }
 
 }  // namespace runledger

@@ -14,7 +14,10 @@
 #include <functional>
 
 #include "absl/status/statusor.h"
+#include "src/common/names.h"
 #include "src/projections/store.h"
+#include "src/query/filter.h"
+#include "src/query/log_scan.h"
 #include "tekton/results/v1alpha2/api.pb.h"
 
 namespace runledger {
@@ -28,6 +31,8 @@ class Lister {
   // How many candidates an ordered scan evaluates before a record filter that has not filled
   // its page is answered by one pass over the log instead (log_scan.h).
   static constexpr size_t kDefaultOrderedScanBudget = 2000;
+  // How many threads a pass over the log reads with.
+  static constexpr int kScanThreads = 2;
 
   explicit Lister(const Store* store, size_t ordered_scan_budget = kDefaultOrderedScanBudget)
       : store_(store), ordered_scan_budget_(ordered_scan_budget) {}
@@ -39,6 +44,13 @@ class Lister {
   absl::StatusOr<tekton::results::v1alpha2::ListRecordsResponse> ListRecords(
       const tekton::results::v1alpha2::ListRecordsRequest& request,
       const std::function<bool()>& cancelled = nullptr) const;
+
+  // Visits every record of `scope` (parent and result, wildcards allowed) that matches `filter`
+  // (all of them when null), in no particular order, under one snapshot that holds every write
+  // acknowledged before the call. Visits may run on several threads at once (see LogScanVisitor).
+  absl::Status ForEachRecord(const ResultName& scope, std::unique_ptr<const Filter> filter,
+                             const LogScanVisitor& visit,
+                             const std::function<bool()>& cancelled = nullptr) const;
 
  private:
   const Store* store_;

@@ -11,37 +11,32 @@
 
 #include <cstdint>
 #include <functional>
-#include <optional>
-#include <string>
-#include <vector>
 
-#include "absl/status/statusor.h"
+#include "absl/status/status.h"
 #include "rocksdb/db.h"
 #include "src/log/database.h"
-#include "src/projections/entity_index.h"
 #include "src/query/filter.h"
 
 namespace runledger {
 
-struct LogScanMatch {
-  std::string name;
-  std::string position;  // SortSuffix in the requested order
-};
-
 struct LogScanRequest {
   const Filter* filter;
   std::function<bool(absl::string_view name)> in_scope;
-  SortField order;
-  uint64_t head;       // the last sequence at the request's start (the scan splits [1, head])
-  size_t max_matches;  // beyond this many, give up
+  uint64_t head;  // the last sequence at the request's start (the scan splits [1, head])
   int threads;
   std::function<bool()> cancelled;  // when set and true, the scan stops with Cancelled
 };
 
-// The current records that match, in no particular order; nullopt when more than max_matches
-// events matched. Reads under `options` (which should carry the page's snapshot).
-absl::StatusOr<std::optional<std::vector<LogScanMatch>>> ScanLogForRecords(
-    const Database& database, const LogScanRequest& request, const rocksdb::ReadOptions& options);
+// Receives each current record that matches, with the index of the scanning thread that found
+// it (0 to threads - 1): calls with different indexes run concurrently. Returns false to stop
+// the scan (ScanLogForRecords still returns OK).
+using LogScanVisitor = std::function<bool(int thread, absl::string_view name,
+                                          const tekton::results::v1alpha2::Record& record)>;
+
+// Visits the current records that match, in no particular order, reading under `options`
+// (which should carry the request's snapshot).
+absl::Status ScanLogForRecords(const Database& database, const LogScanRequest& request,
+                               const rocksdb::ReadOptions& options, const LogScanVisitor& visit);
 
 }  // namespace runledger
 

@@ -144,4 +144,12 @@ grpc::ServerUnaryReactor* ResultsService::ListRecords(grpc::CallbackServerContex
                response);
 }
 
+grpc::ServerUnaryReactor* ResultsService::GetRecordListSummary(
+    grpc::CallbackServerContext* context, const api::RecordListSummaryRequest* request,
+    api::RecordListSummary* response) {
+  return Reply(context,
+               summarizer_.Summarize(*request, [context] { return context->IsCancelled(); }),
+               response);
+}
+
 }  // namespace runledger

@@ -8,6 +8,7 @@
 #include "src/projections/core_reader.h"
 #include "src/projections/store.h"
 #include "src/query/lister.h"
+#include "src/query/summarizer.h"
 #include "tekton/results/v1alpha2/api.grpc.pb.h"
 
 namespace runledger {
@@ -17,7 +18,7 @@ grpc::Status ToGrpcStatus(const absl::Status& status);
 class ResultsService final : public tekton::results::v1alpha2::Results::CallbackService {
  public:
   ResultsService(Ingestor* ingestor, const Store* store)
-      : ingestor_(ingestor), reader_(&store->reader()), lister_(store) {}
+      : ingestor_(ingestor), reader_(&store->reader()), lister_(store), summarizer_(store) {}
 
   grpc::ServerUnaryReactor* CreateResult(
       grpc::CallbackServerContext* context,
@@ -53,6 +54,10 @@ class ResultsService final : public tekton::results::v1alpha2::Results::Callback
       grpc::CallbackServerContext* context,
       const tekton::results::v1alpha2::ListRecordsRequest* request,
       tekton::results::v1alpha2::ListRecordsResponse* response) override;
+  grpc::ServerUnaryReactor* GetRecordListSummary(
+      grpc::CallbackServerContext* context,
+      const tekton::results::v1alpha2::RecordListSummaryRequest* request,
+      tekton::results::v1alpha2::RecordListSummary* response) override;
   grpc::ServerUnaryReactor* DeleteRecord(
       grpc::CallbackServerContext* context,
       const tekton::results::v1alpha2::DeleteRecordRequest* request,
@@ -62,6 +67,7 @@ class ResultsService final : public tekton::results::v1alpha2::Results::Callback
   Ingestor* const ingestor_;
   const CoreReader* const reader_;
   const Lister lister_;
+  const Summarizer summarizer_;
 };
 
 }  // namespace runledger

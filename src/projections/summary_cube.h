@@ -1,0 +1,91 @@
+// SummaryCube: the summary projection's cells (summary_projection.h) in memory, laid out for the
+// summary API to scan: one contiguous array of fixed-size cells whose strings (parent, type,
+// namespace, pipeline, repository) are interned as small ids.
+//
+// A summary answered from the aggregates scans every cell of its parent once, so its cost
+// grows with the number of cells (distinct parent, type, namespace, pipeline, repository and
+// days), not with the number of records.
+//
+// Invariant: the cube holds exactly the cells of the projection's committed state. The
+// projection changes it only after the batch holding the same changes is written (Publish), and
+// reloads it whole when a batch is dropped or the projection is reset. Readers see one
+// published state at a time (Read holds a shared lock).
+#ifndef RUNLEDGER_PROJECTIONS_SUMMARY_CUBE_H_
+#define RUNLEDGER_PROJECTIONS_SUMMARY_CUBE_H_
+
+#include <cstdint>
+#include <functional>
+#include <limits>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/types/span.h"
+#include "src/projections/summary_aggregate.h"
+
+namespace runledger {
+
+class SummaryCube {
+ public:
+  static constexpr uint32_t kAbsent = 0;  // the id of an absent string
+  static constexpr int32_t kNoDay = std::numeric_limits<int32_t>::min();
+
+  struct Cell {
+    uint32_t parent;
+    uint32_t type;
+    uint32_t namespace_name;
+    uint32_t pipeline;
+    uint32_t repository;
+    int32_t created_day;
+    int32_t started_day;
+    int32_t completed_day;
+    SummaryAggregate aggregate;
+  };
+
+  // What a reader sees: the cells and the strings behind their ids.
+  class View {
+   public:
+    absl::Span<const Cell> cells() const { return cube_.cells_; }
+    // The string of an id other than kAbsent.
+    absl::string_view Text(uint32_t id) const { return cube_.strings_[id]; }
+    // The id of a string, if any cell has ever held it.
+    std::optional<uint32_t> Id(absl::string_view text) const;
+
+   private:
+    friend class SummaryCube;
+    explicit View(const SummaryCube& cube) : cube_(cube) {}
+    const SummaryCube& cube_;
+  };
+
+  // A change of one cell, by its key (a deterministically serialized v1::SummaryCellKey): its new
+  // aggregate, or nullopt when the cell has no run left.
+  using Change = std::pair<std::string, std::optional<SummaryAggregate>>;
+
+  void Publish(absl::Span<const Change> changes);
+  void Clear();
+  std::optional<SummaryAggregate> Find(const std::string& key) const;
+  // Calls `read` with a consistent view; publishing waits until it returns.
+  void Read(const std::function<void(const View&)>& read) const;
+
+ private:
+  void SetLocked(const std::string& key, const SummaryAggregate& aggregate)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void EraseLocked(const std::string& key) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  uint32_t InternLocked(const std::optional<std::string>& text) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  mutable absl::Mutex mu_;
+  std::vector<Cell> cells_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::string> keys_ ABSL_GUARDED_BY(mu_);  // keys_[i] is the key of cells_[i]
+  absl::flat_hash_map<std::string, size_t> index_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::string> strings_ ABSL_GUARDED_BY(mu_) = {""};  // strings_[kAbsent] unused
+  absl::flat_hash_map<std::string, uint32_t> ids_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace runledger
+
+#endif  // RUNLEDGER_PROJECTIONS_SUMMARY_CUBE_H_
