@@ -110,7 +110,10 @@ std::vector<json> Family(const std::string& ns, const std::string& reason = "Suc
   pipeline_run["metadata"]["namespace"] = ns;
   pipeline_run["status"]["conditions"][0]["reason"] = reason;
   std::vector<json> family = {pipeline_run};
-  for (const char* task : {"fetch", "compile"}) {
+  const std::vector<std::pair<std::string, std::string>> tasks = {
+      {"fetch", "6d1f8f0e-0000-4000-8000-000000000002"},
+      {"compile", "6d1f8f0e-0000-4000-8000-000000000003"}};
+  for (const auto& [task, uid] : tasks) {
     json task_run = json::parse(R"({
       "apiVersion": "tekton.dev/v1", "kind": "TaskRun",
       "metadata": {"ownerReferences": [{"apiVersion": "tekton.dev/v1", "kind": "PipelineRun",
@@ -119,8 +122,7 @@ std::vector<json> Family(const std::string& ns, const std::string& reason = "Suc
                  "conditions": [{"type": "Succeeded", "status": "True", "reason": "Succeeded"}]}})");
     task_run["metadata"]["namespace"] = ns;
     task_run["metadata"]["name"] = absl::StrCat("build-run-", task);
-    task_run["metadata"]["uid"] =
-        absl::StrCat("6d1f8f0e-0000-4000-8000-00000000000", task[0] == 'f' ? 2 : 3);
+    task_run["metadata"]["uid"] = uid;
     family.push_back(task_run);
   }
   return family;

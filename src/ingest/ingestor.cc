@@ -95,6 +95,26 @@ void StampCreated(Entity* entity, int64_t now) {
   SetDerivedFields(entity);
 }
 
+// A new Result: the client-owned fields of `input` (name, annotations, summary) and fresh server
+// fields.
+api::Result NewResult(const api::Result& input, int64_t now) {
+  api::Result result;
+  result.set_name(input.name());
+  *result.mutable_annotations() = input.annotations();
+  if (input.has_summary()) *result.mutable_summary() = input.summary();
+  StampCreated(&result, now);
+  return result;
+}
+
+// A new Record: the client-owned fields of `input` (name, data) and fresh server fields.
+api::Record NewRecord(const api::Record& input, int64_t now) {
+  api::Record record;
+  record.set_name(input.name());
+  if (input.has_data()) *record.mutable_data() = input.data();
+  StampCreated(&record, now);
+  return record;
+}
+
 template <typename Entity>
 void StampUpdated(Entity* entity, int64_t now) {
   *entity->mutable_update_time() = NanosToTimestamp(now);
@@ -152,10 +172,7 @@ absl::Status UpsertResultOf(const v1::RunUpsert& run, absl::string_view source,
   api::Result result;
   if (!stored->has_value()) {
     const int64_t now = NowNanos();
-    result.set_name(run.result().name());
-    *result.mutable_annotations() = run.result().annotations();
-    if (run.result().has_summary()) *result.mutable_summary() = run.result().summary();
-    StampCreated(&result, now);
+    result = NewResult(run.result(), now);
     context.Append(ResultEvent(v1::RESULT_CREATED, result, source, now));
     outcome->set_result_changed(true);
   } else if (!run.update_result()) {
@@ -183,9 +200,7 @@ absl::Status UpsertRecordOf(const v1::RunUpsert& run, absl::string_view source,
   api::Record record;
   if (!stored->has_value()) {
     const int64_t now = NowNanos();
-    record.set_name(run.record().name());
-    *record.mutable_data() = run.record().data();
-    StampCreated(&record, now);
+    record = NewRecord(run.record(), now);
     context.Append(RecordEvent(v1::RECORD_CREATED, record, source, now));
     outcome->set_record_changed(true);
   } else if (SameRecordData(**stored, run)) {
@@ -226,11 +241,7 @@ void Ingestor::CreateResult(const api::CreateResultRequest& request, std::string
         absl::Status absent = Absent(head.GetResult(input.name()), "result", input.name());
         if (!absent.ok()) return absent;
         const int64_t now = NowNanos();
-        api::Result result;
-        result.set_name(input.name());
-        *result.mutable_annotations() = input.annotations();
-        if (input.has_summary()) *result.mutable_summary() = input.summary();
-        StampCreated(&result, now);
+        api::Result result = NewResult(input, now);
         context.Append(ResultEvent(v1::RESULT_CREATED, result, source, now));
         return result;
       },
@@ -304,10 +315,7 @@ void Ingestor::CreateRecord(const api::CreateRecordRequest& request, std::string
             Existing(head.GetResult(result_name), "result", result_name);
         if (!result.ok()) return result.status();
         const int64_t now = NowNanos();
-        api::Record record;
-        record.set_name(input.name());
-        if (input.has_data()) *record.mutable_data() = input.data();
-        StampCreated(&record, now);
+        api::Record record = NewRecord(input, now);
         absl::Status valid = ValidateRecordData(record);
         if (!valid.ok()) return valid;
         absl::Status absent = Absent(head.GetRecord(record.name()), "record", record.name());
