@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <cstdlib>
+#include <tuple>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -39,12 +40,6 @@ std::map<std::string, std::string> StringMapAt(const json& metadata, const char*
     if (v.is_string()) out[k] = v.get<std::string>();
   }
   return out;
-}
-
-absl::StatusOr<std::string> Required(const json& object, const char* key, const char* field) {
-  std::string value = StringAt(object, key);
-  if (value.empty()) return absl::InvalidArgumentError(absl::StrCat(field, ": required"));
-  return value;
 }
 
 // A JSON number as Go's fmt.Sprint prints a float64 (%v: the shortest digits, in exponent form
@@ -146,6 +141,62 @@ bool HasOwners(const json& metadata) {
   return owners != nullptr && owners->is_array() && !owners->empty();
 }
 
+// What identifies a run object; every field is required.
+struct Identity {
+  std::string api_version;
+  std::string kind;
+  std::string uid;
+  std::string namespace_name;
+  const json* metadata;
+};
+
+absl::StatusOr<Identity> IdentityOf(const json& object) {
+  static const json& kNoMetadata = *new json(json::object());
+  Identity id;
+  const json* metadata = Member(object, "metadata");
+  id.metadata = metadata != nullptr ? metadata : &kNoMetadata;
+  for (auto [from, key, field, out] :
+       {std::make_tuple(&object, "apiVersion", "apiVersion", &id.api_version),
+        std::make_tuple(&object, "kind", "kind", &id.kind),
+        std::make_tuple(id.metadata, "uid", "metadata.uid", &id.uid),
+        std::make_tuple(id.metadata, "namespace", "metadata.namespace", &id.namespace_name)}) {
+    *out = StringAt(*from, key);
+    if (out->empty()) return absl::InvalidArgumentError(absl::StrCat(field, ": required"));
+  }
+  return id;
+}
+
+// A top-level run's own Result annotations: its summary labels and its name.
+void SetTopLevelAnnotations(const json& metadata, const TranslationOptions& options,
+                            google::protobuf::Map<std::string, std::string>* annotations) {
+  const std::map<std::string, std::string> labels = StringMapAt(metadata, "labels");
+  for (const std::string& label : options.summary_labels) {
+    if (auto it = labels.find(label); it != labels.end()) (*annotations)[label] = it->second;
+  }
+  (*annotations)[kObjectNameResultAnnotation] = StringAt(metadata, "name");
+}
+
+// A top-level run's RecordSummary.
+absl::StatusOr<api::RecordSummary> SummaryOf(const json& object, const json* succeeded,
+                                             const std::map<std::string, std::string>& annotations,
+                                             const std::string& record_name,
+                                             const std::string& type) {
+  api::RecordSummary summary;
+  summary.set_record(record_name);
+  summary.set_type(type);
+  summary.set_status(succeeded == nullptr ? api::RecordSummary::UNKNOWN
+                                          : SummaryStatusOfReason(StringAt(*succeeded, "reason")));
+  if (const json* status = Member(object, "status"); status != nullptr) {
+    if (auto start = TimeAt(*status, "startTime")) *summary.mutable_start_time() = *start;
+    if (auto end = TimeAt(*status, "completionTime")) *summary.mutable_end_time() = *end;
+  }
+  absl::StatusOr<std::map<std::string, std::string>> summary_annotations =
+      AnnotationObject(annotations, kRecordSummaryAnnotationsAnnotation);
+  if (!summary_annotations.ok()) return summary_annotations.status();
+  summary.mutable_annotations()->insert(summary_annotations->begin(), summary_annotations->end());
+  return summary;
+}
+
 }  // namespace
 
 api::RecordSummary::Status SummaryStatusOfReason(const std::string& reason) {
@@ -173,31 +224,20 @@ api::RecordSummary::Status SummaryStatusOfReason(const std::string& reason) {
 }
 
 absl::StatusOr<TranslatedRun> TranslateRun(const json& object, const TranslationOptions& options) {
-  absl::StatusOr<std::string> api_version = Required(object, "apiVersion", "apiVersion");
-  if (!api_version.ok()) return api_version.status();
-  absl::StatusOr<std::string> kind = Required(object, "kind", "kind");
-  if (!kind.ok()) return kind.status();
-  const json* metadata_ptr = Member(object, "metadata");
-  static const json& kNoMetadata = *new json(json::object());
-  const json& metadata = metadata_ptr != nullptr ? *metadata_ptr : kNoMetadata;
-  absl::StatusOr<std::string> uid = Required(metadata, "uid", "metadata.uid");
-  if (!uid.ok()) return uid.status();
-  absl::StatusOr<std::string> namespace_name =
-      Required(metadata, "namespace", "metadata.namespace");
-  if (!namespace_name.ok()) return namespace_name.status();
-  const std::map<std::string, std::string> annotations = StringMapAt(metadata, "annotations");
+  absl::StatusOr<Identity> id = IdentityOf(object);
+  if (!id.ok()) return id.status();
+  const std::map<std::string, std::string> annotations = StringMapAt(*id->metadata, "annotations");
+  const json* succeeded = SucceededCondition(object);
 
   TranslatedRun run;
-  run.top_level = !HasOwners(metadata);
-  const json* succeeded = SucceededCondition(object);
+  run.top_level = !HasOwners(*id->metadata);
   run.done = succeeded != nullptr && StringAt(*succeeded, "status") != "Unknown";
-
-  const std::string result_name = ResultNameOf(metadata, *namespace_name, *uid);
+  const std::string result_name = ResultNameOf(*id->metadata, id->namespace_name, id->uid);
   auto record_annotation = annotations.find(kRecordAnnotation);
   const std::string record_name = run.top_level && record_annotation != annotations.end()
                                       ? record_annotation->second
-                                      : FormatRecordName(result_name, *uid);
-  const std::string type = absl::StrCat(*api_version, ".", *kind);
+                                      : FormatRecordName(result_name, id->uid);
+  const std::string type = absl::StrCat(id->api_version, ".", id->kind);
 
   v1::RunUpsert& upsert = run.upsert;
   upsert.set_update_result(run.top_level);
@@ -208,36 +248,17 @@ absl::StatusOr<TranslatedRun> TranslateRun(const json& object, const Translation
 
   api::Result& result = *upsert.mutable_result();
   result.set_name(result_name);
-  auto& result_annotations = *result.mutable_annotations();
   if (run.top_level) {
-    const std::map<std::string, std::string> labels = StringMapAt(metadata, "labels");
-    for (const std::string& label : options.summary_labels) {
-      if (auto it = labels.find(label); it != labels.end()) result_annotations[label] = it->second;
-    }
-    result_annotations[kObjectNameResultAnnotation] = StringAt(metadata, "name");
+    SetTopLevelAnnotations(*id->metadata, options, result.mutable_annotations());
+    absl::StatusOr<api::RecordSummary> summary =
+        SummaryOf(object, succeeded, annotations, record_name, type);
+    if (!summary.ok()) return summary.status();
+    *result.mutable_summary() = *std::move(summary);
   }
   absl::StatusOr<std::map<std::string, std::string>> extra =
       AnnotationObject(annotations, kResultAnnotationsAnnotation);
   if (!extra.ok()) return extra.status();
-  for (const auto& [key, value] : *extra) result_annotations[key] = value;
-
-  if (run.top_level) {
-    api::RecordSummary& summary = *result.mutable_summary();
-    summary.set_record(record_name);
-    summary.set_type(type);
-    summary.set_status(succeeded == nullptr
-                           ? api::RecordSummary::UNKNOWN
-                           : SummaryStatusOfReason(StringAt(*succeeded, "reason")));
-    const json* status = Member(object, "status");
-    if (status != nullptr) {
-      if (auto start = TimeAt(*status, "startTime")) *summary.mutable_start_time() = *start;
-      if (auto end = TimeAt(*status, "completionTime")) *summary.mutable_end_time() = *end;
-    }
-    absl::StatusOr<std::map<std::string, std::string>> summary_annotations =
-        AnnotationObject(annotations, kRecordSummaryAnnotationsAnnotation);
-    if (!summary_annotations.ok()) return summary_annotations.status();
-    summary.mutable_annotations()->insert(summary_annotations->begin(), summary_annotations->end());
-  }
+  for (const auto& [key, value] : *extra) (*result.mutable_annotations())[key] = value;
 
   run.write_back[kResultAnnotation] = result_name;
   run.write_back[kRecordAnnotation] = record_name;
