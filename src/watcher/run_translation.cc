@@ -4,7 +4,6 @@
 #include <cstdlib>
 #include <tuple>
 
-#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -118,9 +117,10 @@ const json* SucceededCondition(const json& object) {
   return nullptr;
 }
 
-std::string ResultNameOf(const json& metadata, const std::string& namespace_name,
-                         const std::string& uid) {
-  const std::map<std::string, std::string> annotations = StringMapAt(metadata, "annotations");
+// The Result name, by upstream's precedence (see the header).
+std::string ResultNameOf(const json& metadata,
+                         const std::map<std::string, std::string>& annotations,
+                         const std::string& namespace_name, const std::string& uid) {
   if (auto it = annotations.find(kResultAnnotation); it != annotations.end()) return it->second;
   const std::map<std::string, std::string> labels = StringMapAt(metadata, "labels");
   if (auto it = labels.find(kTriggersEventIdLabel); it != labels.end()) {
@@ -232,7 +232,8 @@ absl::StatusOr<TranslatedRun> TranslateRun(const json& object, const Translation
   TranslatedRun run;
   run.top_level = !HasOwners(*id->metadata);
   run.done = succeeded != nullptr && StringAt(*succeeded, "status") != "Unknown";
-  const std::string result_name = ResultNameOf(*id->metadata, id->namespace_name, id->uid);
+  const std::string result_name =
+      ResultNameOf(*id->metadata, annotations, id->namespace_name, id->uid);
   auto record_annotation = annotations.find(kRecordAnnotation);
   const std::string record_name = run.top_level && record_annotation != annotations.end()
                                       ? record_annotation->second
