@@ -24,12 +24,13 @@ grpc::Status Check(Health::Stub& stub, const std::string& service, HealthCheckRe
   return stub.Check(&context, request, response);
 }
 
-TEST(E2eServerTest, HealthReportsServingForTheServerAndTheResultsService) {
+TEST(E2eServerTest, HealthReportsServingForTheServerAndItsServices) {
   ServerProcess server;
   ASSERT_TRUE(server.Start());
   {
     auto stub = Health::NewStub(server.NewChannel());
-    for (const std::string service : {"", "tekton.results.v1alpha2.Results"}) {
+    for (const std::string service :
+         {"", "tekton.results.v1alpha2.Results", "runledger.v1.Ingest"}) {
       HealthCheckResponse response;
       grpc::Status status = Check(*stub, service, &response);
       ASSERT_TRUE(status.ok()) << service << ": " << status.error_message();

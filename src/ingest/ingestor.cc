@@ -5,10 +5,12 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
+#include "google/protobuf/util/message_differencer.h"
 #include "src/common/entity_fields.h"
 #include "src/common/names.h"
 #include "src/common/time_util.h"
 #include "src/common/uuid.h"
+#include "src/ingest/run_upsert.h"
 #include "src/ingest/validation.h"
 
 namespace runledger {
@@ -93,6 +95,26 @@ void StampCreated(Entity* entity, int64_t now) {
   SetDerivedFields(entity);
 }
 
+// A new Result: the client-owned fields of `input` (name, annotations, summary) and fresh server
+// fields.
+api::Result NewResult(const api::Result& input, int64_t now) {
+  api::Result result;
+  result.set_name(input.name());
+  *result.mutable_annotations() = input.annotations();
+  if (input.has_summary()) *result.mutable_summary() = input.summary();
+  StampCreated(&result, now);
+  return result;
+}
+
+// A new Record: the client-owned fields of `input` (name, data) and fresh server fields.
+api::Record NewRecord(const api::Record& input, int64_t now) {
+  api::Record record;
+  record.set_name(input.name());
+  if (input.has_data()) *record.mutable_data() = input.data();
+  StampCreated(&record, now);
+  return record;
+}
+
 template <typename Entity>
 void StampUpdated(Entity* entity, int64_t now) {
   *entity->mutable_update_time() = NanosToTimestamp(now);
@@ -131,6 +153,70 @@ absl::Status Absent(absl::StatusOr<std::optional<Entity>> stored, absl::string_v
   return absl::OkStatus();
 }
 
+template <typename Entity>
+v1::EntityRef RefOf(const Entity& entity) {
+  v1::EntityRef ref;
+  ref.set_name(entity.name());
+  ref.set_uid(entity.uid());
+  ref.set_etag(entity.etag());
+  return ref;
+}
+
+// The Result side of an upsert: creates the Result if it is absent, or, for a top-level run,
+// updates it if the run changes it. Appends the event, if any, and reports it in `outcome`.
+absl::Status UpsertResultOf(const v1::RunUpsert& run, absl::string_view source,
+                            const CoreReader& head, EventLog::ProposalContext& context,
+                            v1::RunUpsertResult* outcome) {
+  absl::StatusOr<std::optional<api::Result>> stored = head.GetResult(run.result().name());
+  if (!stored.ok()) return stored.status();
+  api::Result result;
+  if (!stored->has_value()) {
+    const int64_t now = NowNanos();
+    result = NewResult(run.result(), now);
+    context.Append(ResultEvent(v1::RESULT_CREATED, result, source, now));
+    outcome->set_result_changed(true);
+  } else if (!run.update_result()) {
+    result = **std::move(stored);
+  } else {
+    result = MergeIntoResult(**stored, run);
+    if (!google::protobuf::util::MessageDifferencer::Equals(result, **stored)) {
+      const int64_t now = NextUpdateNanos(result.update_time());
+      StampUpdated(&result, now);
+      context.Append(ResultEvent(v1::RESULT_UPDATED, result, source, now));
+      outcome->set_result_changed(true);
+    }
+  }
+  *outcome->mutable_result() = RefOf(result);
+  return absl::OkStatus();
+}
+
+// The Record side of an upsert: creates the Record if it is absent, gives it the run's data if
+// that differs. Appends the event, if any, and reports it in `outcome`.
+absl::Status UpsertRecordOf(const v1::RunUpsert& run, absl::string_view source,
+                            const CoreReader& head, EventLog::ProposalContext& context,
+                            v1::RunUpsertResult* outcome) {
+  absl::StatusOr<std::optional<api::Record>> stored = head.GetRecord(run.record().name());
+  if (!stored.ok()) return stored.status();
+  api::Record record;
+  if (!stored->has_value()) {
+    const int64_t now = NowNanos();
+    record = NewRecord(run.record(), now);
+    context.Append(RecordEvent(v1::RECORD_CREATED, record, source, now));
+    outcome->set_record_changed(true);
+  } else if (SameRecordData(**stored, run)) {
+    record = **std::move(stored);
+  } else {
+    record = **std::move(stored);
+    *record.mutable_data() = run.record().data();
+    const int64_t now = NextUpdateNanos(record.update_time());
+    StampUpdated(&record, now);
+    context.Append(RecordEvent(v1::RECORD_UPDATED, record, source, now));
+    outcome->set_record_changed(true);
+  }
+  *outcome->mutable_record() = RefOf(record);
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 template <typename T>
@@ -155,11 +241,7 @@ void Ingestor::CreateResult(const api::CreateResultRequest& request, std::string
         absl::Status absent = Absent(head.GetResult(input.name()), "result", input.name());
         if (!absent.ok()) return absent;
         const int64_t now = NowNanos();
-        api::Result result;
-        result.set_name(input.name());
-        *result.mutable_annotations() = input.annotations();
-        if (input.has_summary()) *result.mutable_summary() = input.summary();
-        StampCreated(&result, now);
+        api::Result result = NewResult(input, now);
         context.Append(ResultEvent(v1::RESULT_CREATED, result, source, now));
         return result;
       },
@@ -233,10 +315,7 @@ void Ingestor::CreateRecord(const api::CreateRecordRequest& request, std::string
             Existing(head.GetResult(result_name), "result", result_name);
         if (!result.ok()) return result.status();
         const int64_t now = NowNanos();
-        api::Record record;
-        record.set_name(input.name());
-        if (input.has_data()) *record.mutable_data() = input.data();
-        StampCreated(&record, now);
+        api::Record record = NewRecord(input, now);
         absl::Status valid = ValidateRecordData(record);
         if (!valid.ok()) return valid;
         absl::Status absent = Absent(head.GetRecord(record.name()), "record", record.name());
@@ -289,6 +368,23 @@ void Ingestor::DeleteRecord(const api::DeleteRecordRequest& request, std::string
       std::move(done));
 }
 
+void Ingestor::UpsertRun(const v1::RunUpsert& run, std::string source,
+                         Done<v1::RunUpsertResult> done) {
+  absl::Status valid = ValidateRunUpsert(run);
+  if (!valid.ok()) return done(valid);
+  Submit<v1::RunUpsertResult>(
+      [&run, source = std::move(source)](const CoreReader& head, EventLog::ProposalContext& context)
+          -> absl::StatusOr<v1::RunUpsertResult> {
+        v1::RunUpsertResult outcome;
+        absl::Status result = UpsertResultOf(run, source, head, context, &outcome);
+        if (!result.ok()) return result;
+        absl::Status record = UpsertRecordOf(run, source, head, context, &outcome);
+        if (!record.ok()) return record;
+        return outcome;
+      },
+      std::move(done));
+}
+
 // The waiting forms: each starts the asynchronous write and waits for its outcome.
 
 absl::StatusOr<api::Result> Ingestor::CreateResult(const api::CreateResultRequest& request,
@@ -327,6 +423,13 @@ absl::Status Ingestor::DeleteRecord(const api::DeleteRecordRequest& request,
   return Await<Empty>(
              [&](Done<Empty> done) { DeleteRecord(request, std::string(source), std::move(done)); })
       .status();
+}
+
+absl::StatusOr<v1::RunUpsertResult> Ingestor::UpsertRun(const v1::RunUpsert& run,
+                                                        absl::string_view source) {
+  return Await<v1::RunUpsertResult>([&](Done<v1::RunUpsertResult> done) {
+    UpsertRun(run, std::string(source), std::move(done));
+  });
 }
 
 }  // namespace runledger

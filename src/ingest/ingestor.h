@@ -9,7 +9,9 @@
 // NotFound and the etag), its outcome is computed early and reported at that later point.
 //
 // One request is one event, except DeleteResult: it appends RECORD_DELETED for each of the
-// Result's records, then RESULT_DELETED, all in one atomic append.
+// Result's records, then RESULT_DELETED, all in one atomic append; and UpsertRun (the watcher's
+// runledger.v1.Ingest path): one proposal decides a run's Result and Record events together, and
+// appends only those of them that change something (none when the run is already stored as is).
 #ifndef RUNLEDGER_INGEST_INGESTOR_H_
 #define RUNLEDGER_INGEST_INGESTOR_H_
 
@@ -18,6 +20,7 @@
 
 #include "absl/status/statusor.h"
 #include "google/protobuf/empty.pb.h"
+#include "runledger/v1/ingest.pb.h"
 #include "src/log/event_log.h"
 #include "src/projections/core_reader.h"
 #include "tekton/results/v1alpha2/api.pb.h"
@@ -47,6 +50,9 @@ class Ingestor {
                     std::string source, Done<tekton::results::v1alpha2::Record> done);
   void DeleteRecord(const tekton::results::v1alpha2::DeleteRecordRequest& request,
                     std::string source, Done<google::protobuf::Empty> done);
+  // Creates or updates a run's Result and Record (see proto/runledger/v1/ingest.proto). The
+  // outcome's code and message are left unset: a failure is the returned status.
+  void UpsertRun(const v1::RunUpsert& run, std::string source, Done<v1::RunUpsertResult> done);
 
   // The same writes, waiting for their outcome.
   absl::StatusOr<tekton::results::v1alpha2::Result> CreateResult(
@@ -61,6 +67,7 @@ class Ingestor {
       const tekton::results::v1alpha2::UpdateRecordRequest& request, absl::string_view source);
   absl::Status DeleteRecord(const tekton::results::v1alpha2::DeleteRecordRequest& request,
                             absl::string_view source);
+  absl::StatusOr<v1::RunUpsertResult> UpsertRun(const v1::RunUpsert& run, absl::string_view source);
 
  private:
   // Decides a write's events against the state at the head of the log; runs on the commit

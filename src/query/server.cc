@@ -27,8 +27,10 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   server->results_service_ =
       std::make_unique<ResultsService>(server->ingestor_.get(), server->store_.get());
 
-  server->health_service_ =
-      std::make_unique<HealthService>(std::vector<std::string>{std::string(kResultsServiceName)});
+  server->ingest_service_ = std::make_unique<IngestService>(server->ingestor_.get());
+
+  server->health_service_ = std::make_unique<HealthService>(
+      std::vector<std::string>{std::string(kResultsServiceName), IngestService::kServiceName});
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   int port = 0;
@@ -36,6 +38,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   builder.SetMaxReceiveMessageSize(options.max_receive_message_bytes);
   builder.SetMaxSendMessageSize(100 << 20);
   builder.RegisterService(server->results_service_.get());
+  builder.RegisterService(server->ingest_service_.get());
   builder.RegisterService(server->health_service_.get());
   server->grpc_server_ = builder.BuildAndStart();
   if (server->grpc_server_ == nullptr || port == 0) {
@@ -52,6 +55,7 @@ void Server::Shutdown(absl::Duration grace) {
   grpc_server_->Wait();
   grpc_server_.reset();
   results_service_.reset();
+  ingest_service_.reset();
   health_service_.reset();
   ingestor_.reset();
   store_.reset();

@@ -1,6 +1,7 @@
 // Server: a running RunLedger: the store opened on a data directory and the gRPC server in front
-// of it (Results service, health, reflection). Shutdown drains in-flight RPCs before the store
-// closes, so every acknowledged write is durable and nothing is left half-done.
+// of it (Results service, the watcher's Ingest service, health, reflection). Shutdown drains
+// in-flight RPCs before the store closes, so every acknowledged write is durable and nothing is
+// left half-done.
 #ifndef RUNLEDGER_QUERY_SERVER_H_
 #define RUNLEDGER_QUERY_SERVER_H_
 
@@ -10,6 +11,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "grpcpp/server.h"
+#include "src/ingest/ingest_service.h"
 #include "src/ingest/ingestor.h"
 #include "src/projections/store.h"
 #include "src/query/health_service.h"
@@ -43,6 +45,7 @@ class Server {
   std::unique_ptr<Store> store_;
   std::unique_ptr<Ingestor> ingestor_;
   std::unique_ptr<ResultsService> results_service_;
+  std::unique_ptr<IngestService> ingest_service_;
   std::unique_ptr<HealthService> health_service_;
   std::unique_ptr<grpc::Server> grpc_server_;
 };
