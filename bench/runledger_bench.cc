@@ -7,8 +7,10 @@
 // one UpdateRecord (with the create's etag) that finishes the PipelineRun. The read phase times
 // GetRecord on random known records, first pages of ListRecords under several parents and
 // orders, paging through one namespace, and five CEL filters (four an index can serve, one it
-// cannot): first pages, and paging through every match. Results go to stdout as a table followed by
-// one JSON line; any failed RPC is counted, the first few are printed, and the exit code is 1.
+// cannot): first pages, and paging through every match; and GetRecordListSummary of every record
+// (unfiltered, grouped by pipeline, grouped by day, filtered by data_type, and one filter no
+// aggregate answers). Results go to stdout as a table followed by one JSON line; any failed RPC is
+// counted, the first few are printed, and the exit code is 1.
 //
 // Each of the --streams streams has at most one call in flight, timed from its start to its
 // completion. The ingest and GetRecord streams are state machines on gRPC's asynchronous API,
@@ -77,6 +79,7 @@ struct Config {
   int64_t reads;
   int64_t list_pages;
   int64_t filter_pages;
+  int64_t summary_calls;
   std::string pipeline;
   Phase phase;
   uint64_t seed;
@@ -106,6 +109,10 @@ cxxopts::Options MakeOptions() {
   add("filter-pages",
       "First-page calls per indexed filter case in the read phase (the unindexed case runs a "
       "tenth as often); 0 skips the filter cases",
+      cxxopts::value<int64_t>()->default_value("200"));
+  add("summary-calls",
+      "GetRecordListSummary calls per aggregate case in the read phase (the fallback case runs a "
+      "fiftieth as often); 0 skips the summary cases",
       cxxopts::value<int64_t>()->default_value("200"));
   add("pipeline", "Pipeline name the label and name-prefix filter cases look for",
       cxxopts::value<std::string>()->default_value("test-web"));
@@ -138,8 +145,8 @@ std::string CheckConfig(const Config& c) {
     return "--taskruns-per-result must be in 0..100";
   }
   if (c.parents < 1) return "--parents must be at least 1";
-  if (c.reads < 0 || c.list_pages < 0 || c.filter_pages < 0) {
-    return "--reads, --list-pages and --filter-pages must not be negative";
+  if (c.reads < 0 || c.list_pages < 0 || c.filter_pages < 0 || c.summary_calls < 0) {
+    return "--reads, --list-pages, --filter-pages and --summary-calls must not be negative";
   }
   return "";
 }
@@ -169,6 +176,7 @@ std::optional<Config> ParseFlags(int argc, char** argv) {
                     flags["reads"].as<int64_t>(),
                     flags["list-pages"].as<int64_t>(),
                     flags["filter-pages"].as<int64_t>(),
+                    flags["summary-calls"].as<int64_t>(),
                     flags["pipeline"].as<std::string>(),
                     *phase,
                     flags["seed"].as<uint64_t>(),
@@ -915,6 +923,52 @@ void ListFiltered(const Config& config, const Corpus& corpus, Client& client, Re
   }
 }
 
+// One summary request: its key in the JSON summary, and whether aggregates answer it (else every
+// call aggregates the records a filter matches).
+struct SummaryCase {
+  absl::string_view key;
+  absl::string_view group_by;
+  absl::string_view filter;
+  bool aggregated;
+};
+
+constexpr SummaryCase kSummaryCases[] = {
+    {"all", "", "", true},
+    {"by_pipeline", "pipeline", "", true},
+    {"by_day", "day", "", true},
+    {"data_type", "", "data_type == PIPELINE_RUN", true},
+    {"fallback", "", "data.spec.timeout == '1h0m0s'", false},
+};
+
+// Every aggregate of every record (`-/results/-`), per summary case.
+void Summarize(const Config& config, Client& client, Report* report) {
+  v1alpha2::RecordListSummaryRequest request;
+  request.set_parent("-/results/-");
+  request.set_summary(
+      "total,succeeded,failed,cancelled,running,others,avg_duration,max_duration,min_duration,"
+      "total_duration,last_runtime");
+  for (const SummaryCase& c : kSummaryCases) {
+    const int64_t calls =
+        c.aggregated ? config.summary_calls : std::max<int64_t>(1, config.summary_calls / 50);
+    request.set_group_by(std::string(c.group_by));
+    request.set_filter(std::string(c.filter));
+    Samples samples;
+    v1alpha2::RecordListSummary response;
+    const Clock::time_point start = Clock::now();
+    for (int64_t i = 0; i < calls; ++i) {
+      client.Call("GetRecordListSummary", &Results::Stub::GetRecordListSummary, request, &response,
+                  &samples);
+    }
+    const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+    std::sort(samples.micros.begin(), samples.micros.end());
+    absl::PrintF("summary %s: %d groups\n", c.key, response.summary_size());
+    const Row& row = report->Add(
+        "summary", absl::StrCat("summary ", c.key, c.filter.empty() ? "" : ": ", c.filter),
+        std::move(samples), seconds);
+    report->summary["summary_p99_ms"][std::string(c.key)] = Round(row.samples.Ms(0.99), 3);
+  }
+}
+
 // Returns false if there is nothing to read.
 bool Read(const Config& config, const Corpus& corpus, std::vector<Client>& clients,
           Report* report) {
@@ -935,6 +989,7 @@ bool Read(const Config& config, const Corpus& corpus, std::vector<Client>& clien
     PageNamespace(corpus, clients[0], report);
   }
   if (config.filter_pages > 0) ListFiltered(config, corpus, clients[0], report);
+  if (config.summary_calls > 0) Summarize(config, clients[0], report);
   return true;
 }
 
