@@ -85,8 +85,8 @@ TestRun RandomRun(std::mt19937_64& rng) {
                     std::optional<std::string>("PipelineRunTimeout"), std::optional<std::string>());
   run.numeric_reason = chance(3);
   if (chance(95)) {
-    // Over 45 days: weeks, a month boundary; on whole seconds or half seconds.
-    run.created = kBase + static_cast<int64_t>(rng() % (45 * 86400)) * kSecond +
+    // Over 45 days from 2025-12-10: weeks, month ends, a new year; on whole or half seconds.
+    run.created = kBase - 22 * kDay + static_cast<int64_t>(rng() % (45 * 86400)) * kSecond +
                   (chance(20) ? kSecond / 2 : 0);
   }
   if (run.created && chance(85))

@@ -48,6 +48,9 @@ class Projection {
   virtual absl::string_view name() const = 0;
   virtual int version() const = 0;
   virtual absl::Status Apply(const v1::Event& event, FoldState& state) = 0;
+  // Called after the last Apply of a batch, before the batch's checkpoint: a projection that
+  // gathers effects across the batch's events writes them here.
+  virtual absl::Status FinishBatch(FoldState& state) { return absl::OkStatus(); }
 
   // For a projection that mirrors its state in memory. Such a projection must be folded behind
   // the log (ProjectionSet::CatchUp, which calls these), never inline with appends.

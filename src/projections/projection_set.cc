@@ -42,7 +42,7 @@ absl::Status ProjectionSet::FoldOne(Projection& projection,
                                                  event->sequence(), ": ", s.message()));
     }
   }
-  return absl::OkStatus();
+  return projection.FinishBatch(state);
 }
 
 absl::Status ProjectionSet::CheckpointOne(const Projection& projection, uint64_t last_sequence,

@@ -1,8 +1,17 @@
 #include "src/projections/summary_cube.h"
 
-#include "runledger/v1/stored.pb.h"
-
 namespace runledger {
+namespace {
+
+int32_t DayOrNone(bool has, int32_t day) { return has ? day : SummaryCube::kNoDay; }
+
+}  // namespace
+
+bool SummaryCube::Key::operator==(const Key& o) const {
+  return parent == o.parent && type == o.type && namespace_name == o.namespace_name &&
+         pipeline == o.pipeline && repository == o.repository && created_day == o.created_day &&
+         started_day == o.started_day && completed_day == o.completed_day;
+}
 
 std::optional<uint32_t> SummaryCube::View::Id(absl::string_view text) const {
   auto it = cube_.ids_.find(text);
@@ -10,59 +19,78 @@ std::optional<uint32_t> SummaryCube::View::Id(absl::string_view text) const {
   return it->second;
 }
 
-uint32_t SummaryCube::InternLocked(const std::optional<std::string>& text) {
-  if (!text) return kAbsent;
-  auto [it, inserted] = ids_.try_emplace(*text, static_cast<uint32_t>(strings_.size()));
-  if (inserted) strings_.push_back(*text);
-  return it->second;
+std::optional<SummaryCube::Key> SummaryCube::FindKeyLocked(const v1::SummaryCellKey& k) const {
+  bool complete = true;
+  auto id = [&](bool has, const std::string& text) -> uint32_t {
+    if (!has) return kAbsent;
+    auto it = ids_.find(text);
+    if (it == ids_.end()) {
+      complete = false;
+      return kAbsent;
+    }
+    return it->second;
+  };
+  Key key{id(true, k.parent()),
+          id(true, k.type()),
+          id(k.has_namespace_(), k.namespace_()),
+          id(k.has_pipeline(), k.pipeline()),
+          id(k.has_repository(), k.repository()),
+          DayOrNone(k.has_created_day(), k.created_day()),
+          DayOrNone(k.has_started_day(), k.started_day()),
+          DayOrNone(k.has_completed_day(), k.completed_day())};
+  if (!complete) return std::nullopt;
+  return key;
 }
 
-void SummaryCube::SetLocked(const std::string& key, const SummaryAggregate& aggregate) {
-  if (auto it = index_.find(key); it != index_.end()) {
-    cells_[it->second].aggregate = aggregate;
+SummaryCube::Key SummaryCube::InternKeyLocked(const v1::SummaryCellKey& k) {
+  auto intern = [&](bool has, const std::string& text) -> uint32_t {
+    if (!has) return kAbsent;
+    auto [it, inserted] = ids_.try_emplace(text, static_cast<uint32_t>(strings_.size()));
+    if (inserted) strings_.push_back(text);
+    return it->second;
+  };
+  return {intern(true, k.parent()),
+          intern(true, k.type()),
+          intern(k.has_namespace_(), k.namespace_()),
+          intern(k.has_pipeline(), k.pipeline()),
+          intern(k.has_repository(), k.repository()),
+          DayOrNone(k.has_created_day(), k.created_day()),
+          DayOrNone(k.has_started_day(), k.started_day()),
+          DayOrNone(k.has_completed_day(), k.completed_day())};
+}
+
+void SummaryCube::SetLocked(const Change& change) {
+  const Key key = InternKeyLocked(change.key);
+  auto [it, inserted] = index_.try_emplace(key, cells_.size());
+  if (inserted) {
+    cells_.push_back({key, change.id, *change.aggregate});
     return;
   }
-  v1::SummaryCellKey k;
-  k.ParseFromString(key);
-  auto optional_text = [](bool has, const std::string& text) {
-    return has ? std::optional<std::string>(text) : std::nullopt;
-  };
-  Cell cell;
-  cell.parent = InternLocked(k.parent());
-  cell.type = InternLocked(k.type());
-  cell.namespace_name = InternLocked(optional_text(k.has_namespace_(), k.namespace_()));
-  cell.pipeline = InternLocked(optional_text(k.has_pipeline(), k.pipeline()));
-  cell.repository = InternLocked(optional_text(k.has_repository(), k.repository()));
-  cell.created_day = k.has_created_day() ? k.created_day() : kNoDay;
-  cell.started_day = k.has_started_day() ? k.started_day() : kNoDay;
-  cell.completed_day = k.has_completed_day() ? k.completed_day() : kNoDay;
-  cell.aggregate = aggregate;
-  index_.emplace(key, cells_.size());
-  cells_.push_back(cell);
-  keys_.push_back(key);
+  cells_[it->second].id = change.id;
+  cells_[it->second].aggregate = *change.aggregate;
 }
 
-void SummaryCube::EraseLocked(const std::string& key) {
-  auto it = index_.find(key);
+void SummaryCube::EraseLocked(const v1::SummaryCellKey& k) {
+  std::optional<Key> key = FindKeyLocked(k);
+  if (!key) return;
+  auto it = index_.find(*key);
   if (it == index_.end()) return;
   const size_t i = it->second;
   index_.erase(it);
   if (i + 1 != cells_.size()) {
     cells_[i] = cells_.back();
-    keys_[i] = std::move(keys_.back());
-    index_[keys_[i]] = i;
+    index_[cells_[i].key] = i;
   }
   cells_.pop_back();
-  keys_.pop_back();
 }
 
 void SummaryCube::Publish(absl::Span<const Change> changes) {
   absl::MutexLock lock(&mu_);
-  for (const auto& [key, aggregate] : changes) {
-    if (aggregate) {
-      SetLocked(key, *aggregate);
+  for (const Change& change : changes) {
+    if (change.aggregate) {
+      SetLocked(change);
     } else {
-      EraseLocked(key);
+      EraseLocked(change.key);
     }
   }
 }
@@ -70,15 +98,16 @@ void SummaryCube::Publish(absl::Span<const Change> changes) {
 void SummaryCube::Clear() {
   absl::MutexLock lock(&mu_);
   cells_.clear();
-  keys_.clear();
   index_.clear();
 }
 
-std::optional<SummaryAggregate> SummaryCube::Find(const std::string& key) const {
+std::optional<SummaryCube::Cell> SummaryCube::Find(const v1::SummaryCellKey& k) const {
   absl::ReaderMutexLock lock(&mu_);
-  auto it = index_.find(key);
+  std::optional<Key> key = FindKeyLocked(k);
+  if (!key) return std::nullopt;
+  auto it = index_.find(*key);
   if (it == index_.end()) return std::nullopt;
-  return cells_[it->second].aggregate;
+  return cells_[it->second];
 }
 
 void SummaryCube::Read(const std::function<void(const View&)>& read) const {

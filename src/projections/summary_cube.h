@@ -22,10 +22,10 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
-#include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/types/span.h"
+#include "runledger/v1/stored.pb.h"
 #include "src/projections/summary_aggregate.h"
 
 namespace runledger {
@@ -35,7 +35,8 @@ class SummaryCube {
   static constexpr uint32_t kAbsent = 0;  // the id of an absent string
   static constexpr int32_t kNoDay = std::numeric_limits<int32_t>::min();
 
-  struct Cell {
+  // A cell's key with its strings interned: what tells cells apart.
+  struct Key {
     uint32_t parent;
     uint32_t type;
     uint32_t namespace_name;
@@ -44,6 +45,18 @@ class SummaryCube {
     int32_t created_day;
     int32_t started_day;
     int32_t completed_day;
+
+    bool operator==(const Key& o) const;
+    template <typename H>
+    friend H AbslHashValue(H h, const Key& k) {
+      return H::combine(std::move(h), k.parent, k.type, k.namespace_name, k.pipeline, k.repository,
+                        k.created_day, k.started_day, k.completed_day);
+    }
+  };
+
+  struct Cell {
+    Key key;
+    uint64_t id;  // the projection's id of the cell
     SummaryAggregate aggregate;
   };
 
@@ -62,26 +75,31 @@ class SummaryCube {
     const SummaryCube& cube_;
   };
 
-  // A change of one cell, by its key (a deterministically serialized v1::SummaryCellKey): its new
-  // aggregate, or nullopt when the cell has no run left.
-  using Change = std::pair<std::string, std::optional<SummaryAggregate>>;
+  // A change of one cell: its new aggregate, or nullopt when the cell has no run left.
+  struct Change {
+    v1::SummaryCellKey key;
+    uint64_t id;
+    std::optional<SummaryAggregate> aggregate;
+  };
 
   void Publish(absl::Span<const Change> changes);
   void Clear();
-  std::optional<SummaryAggregate> Find(const std::string& key) const;
+  // The cell with `key`, if there is one.
+  std::optional<Cell> Find(const v1::SummaryCellKey& key) const;
   // Calls `read` with a consistent view; publishing waits until it returns.
   void Read(const std::function<void(const View&)>& read) const;
 
  private:
-  void SetLocked(const std::string& key, const SummaryAggregate& aggregate)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  void EraseLocked(const std::string& key) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  uint32_t InternLocked(const std::optional<std::string>& text) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The interned key, if every string of `key` is interned.
+  std::optional<Key> FindKeyLocked(const v1::SummaryCellKey& key) const
+      ABSL_SHARED_LOCKS_REQUIRED(mu_);
+  Key InternKeyLocked(const v1::SummaryCellKey& key) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void SetLocked(const Change& change) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void EraseLocked(const v1::SummaryCellKey& key) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   mutable absl::Mutex mu_;
   std::vector<Cell> cells_ ABSL_GUARDED_BY(mu_);
-  std::vector<std::string> keys_ ABSL_GUARDED_BY(mu_);  // keys_[i] is the key of cells_[i]
-  absl::flat_hash_map<std::string, size_t> index_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<Key, size_t> index_ ABSL_GUARDED_BY(mu_);   // key -> position in cells_
   std::vector<std::string> strings_ ABSL_GUARDED_BY(mu_) = {""};  // strings_[kAbsent] unused
   absl::flat_hash_map<std::string, uint32_t> ids_ ABSL_GUARDED_BY(mu_);
 };

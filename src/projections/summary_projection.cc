@@ -13,6 +13,7 @@ namespace {
 
 constexpr char kContributionTag = 'R';
 constexpr char kCellTag = 'C';
+constexpr char kNextIdKey[] = "N";
 constexpr char kDurationTag = 'D';
 constexpr char kStartTag = 'S';
 
@@ -22,25 +23,26 @@ std::string Tagged(char tag, absl::string_view rest) {
 std::string ContributionKey(absl::string_view name) { return Tagged(kContributionTag, name); }
 std::string CellKey(absl::string_view cell) { return Tagged(kCellTag, cell); }
 
-// 'D' or 'S', the cell's length and the cell: the prefix of the cell's ordered values.
-std::string ValuesPrefix(char tag, absl::string_view cell) {
-  std::string prefix(5, tag);
-  absl::big_endian::Store32(&prefix[1], static_cast<uint32_t>(cell.size()));
-  absl::StrAppend(&prefix, cell);
-  return prefix;
+std::string Uint64Bytes(uint64_t value) {
+  std::string bytes(8, '\0');
+  absl::big_endian::Store64(bytes.data(), value);
+  return bytes;
 }
 
-std::string ValueKey(char tag, absl::string_view cell, int64_t value, absl::string_view name) {
-  std::string key = ValuesPrefix(tag, cell);
+// 'D' or 'S' and the cell's id: the prefix of the cell's ordered values.
+std::string ValuesPrefix(char tag, uint64_t cell_id) { return Tagged(tag, Uint64Bytes(cell_id)); }
+
+std::string ValueKey(char tag, uint64_t cell_id, int64_t value, absl::string_view name) {
+  std::string key = ValuesPrefix(tag, cell_id);
   AppendOrderedNanos(value, &key);
   absl::StrAppend(&key, name);
   return key;
 }
 
 // The first or last value of the cell's ordered values under `tag`.
-absl::StatusOr<std::optional<int64_t>> EdgeValue(char tag, absl::string_view cell, bool last,
+absl::StatusOr<std::optional<int64_t>> EdgeValue(char tag, uint64_t cell_id, bool last,
                                                  const FoldState& state) {
-  const std::string prefix = ValuesPrefix(tag, cell);
+  const std::string prefix = ValuesPrefix(tag, cell_id);
   absl::StatusOr<std::optional<std::string>> key = state.EdgeKey(prefix, last);
   if (!key.ok()) return key.status();
   if (!key->has_value()) return std::nullopt;
@@ -61,6 +63,12 @@ v1::SummaryContribution ContributionOf(const RunFacts& facts) {
   c.set_bucket(static_cast<int>(facts.bucket));
   if (auto duration = facts.duration_micros()) c.set_duration_micros(*duration);
   if (facts.started_micros) c.set_start_micros(*facts.started_micros);
+  return c;
+}
+
+absl::StatusOr<v1::SummaryContribution> ParseContribution(const std::string& bytes) {
+  v1::SummaryContribution c;
+  if (!c.ParseFromString(bytes)) return absl::DataLossError("malformed summary contribution");
   return c;
 }
 
@@ -99,9 +107,9 @@ absl::Status SummaryProjection::Put(const std::string& name, const RunFacts& fac
   if (!before.ok()) return before.status();
   if (before->has_value()) {
     if (**before == now_bytes) return absl::OkStatus();  // nothing the summaries see changed
-    v1::SummaryContribution old;
-    if (!old.ParseFromString(**before)) return absl::DataLossError("malformed contribution");
-    absl::Status s = TakeOut(name, old, state);
+    absl::StatusOr<v1::SummaryContribution> old = ParseContribution(**before);
+    if (!old.ok()) return old.status();
+    absl::Status s = TakeOut(name, *old, state);
     if (!s.ok()) return s;
   }
   absl::Status s = PutIn(name, now, state);
@@ -113,84 +121,107 @@ absl::Status SummaryProjection::Take(const std::string& name, FoldState& state) 
   absl::StatusOr<std::optional<std::string>> before = state.Get(ContributionKey(name));
   if (!before.ok()) return before.status();
   if (!before->has_value()) return absl::OkStatus();
-  v1::SummaryContribution old;
-  if (!old.ParseFromString(**before)) return absl::DataLossError("malformed contribution");
-  absl::Status s = TakeOut(name, old, state);
+  absl::StatusOr<v1::SummaryContribution> old = ParseContribution(**before);
+  if (!old.ok()) return old.status();
+  absl::Status s = TakeOut(name, *old, state);
   if (!s.ok()) return s;
   return state.Delete(ContributionKey(name));
 }
 
+absl::StatusOr<SummaryProjection::Cell*> SummaryProjection::CellFor(const std::string& bytes) {
+  auto [it, inserted] = pending_.try_emplace(bytes);
+  Cell& cell = it->second;
+  if (!inserted) return &cell;
+  if (!cell.key.ParseFromString(bytes)) return absl::DataLossError("malformed summary cell key");
+  if (std::optional<SummaryCube::Cell> committed = cube_->Find(cell.key)) {
+    cell.id = committed->id;
+    cell.aggregate = committed->aggregate;
+  }
+  return &cell;
+}
+
 absl::Status SummaryProjection::TakeOut(const std::string& name, const v1::SummaryContribution& c,
                                         FoldState& state) {
+  absl::StatusOr<Cell*> cell = CellFor(c.cell());
+  if (!cell.ok()) return cell.status();
+  const uint64_t id = (*cell)->id;
   absl::Status s;
   if (c.has_duration_micros()) {
-    s = state.Delete(ValueKey(kDurationTag, c.cell(), c.duration_micros(), name));
+    s = state.Delete(ValueKey(kDurationTag, id, c.duration_micros(), name));
   }
   if (s.ok() && c.has_start_micros()) {
-    s = state.Delete(ValueKey(kStartTag, c.cell(), c.start_micros(), name));
+    s = state.Delete(ValueKey(kStartTag, id, c.start_micros(), name));
   }
   if (!s.ok()) return s;
-  SummaryAggregate aggregate = CellAggregate(c.cell());
-  if (aggregate.Remove(RunOf(c))) {
-    s = RecomputeExtremes(c.cell(), &aggregate, state);
-    if (!s.ok()) return s;
-  }
-  return SetCell(c.cell(), aggregate, state);
+  if ((*cell)->aggregate.Remove(RunOf(c))) return RecomputeExtremes(**cell, state);
+  return absl::OkStatus();
 }
 
 absl::Status SummaryProjection::PutIn(const std::string& name, const v1::SummaryContribution& c,
                                       FoldState& state) {
+  absl::StatusOr<Cell*> cell = CellFor(c.cell());
+  if (!cell.ok()) return cell.status();
+  if ((*cell)->aggregate.total == 0) {  // a new cell (or one emptied earlier in the batch)
+    (*cell)->id = next_id_++;
+    absl::Status s = state.Put(kNextIdKey, Uint64Bytes(next_id_));
+    if (!s.ok()) return s;
+  }
+  const uint64_t id = (*cell)->id;
   absl::Status s;
   if (c.has_duration_micros()) {
-    s = state.Put(ValueKey(kDurationTag, c.cell(), c.duration_micros(), name), "");
+    s = state.Put(ValueKey(kDurationTag, id, c.duration_micros(), name), "");
   }
   if (s.ok() && c.has_start_micros()) {
-    s = state.Put(ValueKey(kStartTag, c.cell(), c.start_micros(), name), "");
+    s = state.Put(ValueKey(kStartTag, id, c.start_micros(), name), "");
   }
   if (!s.ok()) return s;
-  SummaryAggregate aggregate = CellAggregate(c.cell());
-  aggregate.Add(RunOf(c));
-  return SetCell(c.cell(), aggregate, state);
+  (*cell)->aggregate.Add(RunOf(c));
+  return absl::OkStatus();
 }
 
-absl::Status SummaryProjection::RecomputeExtremes(const std::string& cell,
-                                                  SummaryAggregate* aggregate,
-                                                  FoldState& state) const {
+absl::Status SummaryProjection::RecomputeExtremes(Cell& cell, FoldState& state) const {
   struct Edge {
     char tag;
     bool last;
     std::optional<int64_t>* out;
   };
-  for (const Edge& e : {Edge{kDurationTag, false, &aggregate->min_duration_micros},
-                        Edge{kDurationTag, true, &aggregate->max_duration_micros},
-                        Edge{kStartTag, true, &aggregate->last_start_micros}}) {
-    absl::StatusOr<std::optional<int64_t>> value = EdgeValue(e.tag, cell, e.last, state);
+  SummaryAggregate& a = cell.aggregate;
+  for (const Edge& e : {Edge{kDurationTag, false, &a.min_duration_micros},
+                        Edge{kDurationTag, true, &a.max_duration_micros},
+                        Edge{kStartTag, true, &a.last_start_micros}}) {
+    absl::StatusOr<std::optional<int64_t>> value = EdgeValue(e.tag, cell.id, e.last, state);
     if (!value.ok()) return value.status();
     *e.out = *value;
   }
   return absl::OkStatus();
 }
 
-SummaryAggregate SummaryProjection::CellAggregate(const std::string& cell) const {
-  if (auto it = pending_.find(cell); it != pending_.end()) {
-    return it->second.value_or(SummaryAggregate());
+absl::Status SummaryProjection::FinishBatch(FoldState& state) {
+  for (const auto& [bytes, cell] : pending_) {
+    absl::Status s;
+    if (cell.aggregate.total == 0) {
+      s = state.Delete(CellKey(bytes));
+    } else {
+      v1::SummaryCellValue value;
+      *value.mutable_aggregate() = cell.aggregate.ToProto();
+      value.set_id(cell.id);
+      s = state.Put(CellKey(bytes), SerializeDeterministic(value));
+    }
+    if (!s.ok()) return s;
   }
-  return cube_->Find(cell).value_or(SummaryAggregate());
-}
-
-absl::Status SummaryProjection::SetCell(const std::string& cell, const SummaryAggregate& aggregate,
-                                        FoldState& state) {
-  if (aggregate.total == 0) {
-    pending_[cell] = std::nullopt;
-    return state.Delete(CellKey(cell));
-  }
-  pending_[cell] = aggregate;
-  return state.Put(CellKey(cell), SerializeDeterministic(aggregate.ToProto()));
+  return absl::OkStatus();
 }
 
 void SummaryProjection::Committed() {
   if (pending_.empty()) return;
-  std::vector<SummaryCube::Change> changes(pending_.begin(), pending_.end());
+  std::vector<SummaryCube::Change> changes;
+  changes.reserve(pending_.size());
+  for (auto& [bytes, cell] : pending_) {
+    changes.push_back({std::move(cell.key), cell.id,
+                       cell.aggregate.total == 0
+                           ? std::nullopt
+                           : std::optional<SummaryAggregate>(cell.aggregate)});
+  }
   pending_.clear();
   cube_->Publish(changes);
 }
@@ -198,16 +229,23 @@ void SummaryProjection::Committed() {
 absl::Status SummaryProjection::Load(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* family) {
   pending_.clear();
   cube_->Clear();
+  std::string next;
+  rocksdb::Status got = db->Get(rocksdb::ReadOptions(), family, kNextIdKey, &next);
+  if (!got.ok() && !got.IsNotFound()) return FromRocks(got);
+  next_id_ = got.ok() && next.size() == 8 ? absl::big_endian::Load64(next.data()) : 1;
   std::vector<SummaryCube::Change> changes;
   std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), family));
   const std::string prefix(1, kCellTag);
   for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
-    v1::SummaryAggregateValue value;
-    if (!value.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
+    SummaryCube::Change change;
+    v1::SummaryCellValue value;
+    if (!change.key.ParseFromArray(it->key().data() + 1, static_cast<int>(it->key().size() - 1)) ||
+        !value.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
       return absl::DataLossError("malformed summary cell");
     }
-    changes.emplace_back(std::string(ToView(it->key()).substr(1)),
-                         SummaryAggregate::FromProto(value));
+    change.id = value.id();
+    change.aggregate = SummaryAggregate::FromProto(value.aggregate());
+    changes.push_back(std::move(change));
   }
   if (!it->status().ok()) return FromRocks(it->status());
   cube_->Publish(changes);

@@ -8,17 +8,18 @@
 // always equal, so a store has few cells per parent, type and group.
 //
 // Keys (in this projection's column family; <cell> is a deterministically serialized
-// v1::SummaryCellKey, <n> its length as 4 big-endian bytes):
-//   'R' <record name>                            -> v1::SummaryContribution (the record's cell and
-//                                                   what it adds there, to take it out again)
-//   'C' <cell>                                   -> v1::SummaryAggregateValue
-//   'D' <n> <cell> <ordered duration µs> <name>  -> ""  (durations in the cell, in order)
-//   'S' <n> <cell> <ordered start µs> <name>     -> ""  (start times in the cell, in order)
+// v1::SummaryCellKey, <id> a cell's id as 8 big-endian bytes):
+//   'R' <record name>                           -> v1::SummaryContribution (the record's cell and
+//                                                  what it adds there, to take it out again)
+//   'C' <cell>                                  -> v1::SummaryCellValue (aggregates and id)
+//   'N'                                         -> the next cell id, 8 big-endian bytes
+//   'D' <id> <ordered duration µs> <name>       -> ""  (durations in the cell, in order)
+//   'S' <id> <ordered start µs> <name>          -> ""  (start times in the cell, in order)
 // The ordered D and S keys keep a cell's min and max duration and last start time exact when the
 // run holding one is updated or deleted: the new extreme is the first or last key left.
 //
-// An index folded behind the log (ProjectionWorker); its cells are mirrored in a SummaryCube for
-// the summary API.
+// An index folded behind the log (ProjectionWorker). Cells are written once per batch, however
+// many of its events change them, and mirrored in a SummaryCube for the summary API.
 #ifndef RUNLEDGER_PROJECTIONS_SUMMARY_PROJECTION_H_
 #define RUNLEDGER_PROJECTIONS_SUMMARY_PROJECTION_H_
 
@@ -41,8 +42,9 @@ class SummaryProjection : public Projection {
   explicit SummaryProjection(std::shared_ptr<SummaryCube> cube) : cube_(std::move(cube)) {}
 
   absl::string_view name() const override { return kName; }
-  int version() const override { return 1; }
+  int version() const override { return 2; }
   absl::Status Apply(const v1::Event& event, FoldState& state) override;
+  absl::Status FinishBatch(FoldState& state) override;
   absl::Status Load(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* family) override;
   void Committed() override;
 
@@ -50,20 +52,25 @@ class SummaryProjection : public Projection {
   static v1::SummaryCellKey CellOf(const RunFacts& facts);
 
  private:
+  // A cell as of the events folded so far in the batch.
+  struct Cell {
+    v1::SummaryCellKey key;
+    uint64_t id = 0;
+    SummaryAggregate aggregate;  // total 0: the cell is gone
+  };
+
   absl::Status Put(const std::string& name, const RunFacts& facts, FoldState& state);
   absl::Status Take(const std::string& name, FoldState& state);
   absl::Status TakeOut(const std::string& name, const v1::SummaryContribution& c, FoldState& state);
   absl::Status PutIn(const std::string& name, const v1::SummaryContribution& c, FoldState& state);
-  absl::Status RecomputeExtremes(const std::string& cell, SummaryAggregate* aggregate,
-                                 FoldState& state) const;
-  // The cell's aggregate as of the events folded so far (empty for a new cell).
-  SummaryAggregate CellAggregate(const std::string& cell) const;
-  absl::Status SetCell(const std::string& cell, const SummaryAggregate& aggregate,
-                       FoldState& state);
+  absl::Status RecomputeExtremes(Cell& cell, FoldState& state) const;
+  // The cell with serialized key `bytes`, pending in this batch or committed, or a new one.
+  absl::StatusOr<Cell*> CellFor(const std::string& bytes);
 
   std::shared_ptr<SummaryCube> cube_;
-  // Cells changed by Apply since the last Committed: published to the cube once written.
-  absl::flat_hash_map<std::string, std::optional<SummaryAggregate>> pending_;
+  // Cells changed since the last Committed: written at FinishBatch, published once written.
+  absl::flat_hash_map<std::string, Cell> pending_;
+  uint64_t next_id_ = 1;
 };
 
 }  // namespace runledger

@@ -298,7 +298,7 @@ class CellMatcher {
     for (int t = 0; t < kRunTimes; ++t) days_[t] = c.days[t];
   }
 
-  bool Matches(const SummaryCube::Cell& cell) const {
+  bool Matches(const SummaryCube::Key& cell) const {
     return In(parents_, cell.parent) && In(types_, cell.type) &&
            In(namespaces_, cell.namespace_name) && In(pipelines_, cell.pipeline) &&
            In(repositories_, cell.repository) && InDays(days_[0], cell.created_day) &&
@@ -328,7 +328,7 @@ class CellMatcher {
 };
 
 // The cells a summary groups by: a group value follows from a pair of string ids or from a day.
-uint64_t CellGroupKey(const GroupBy& g, const SummaryCube::Cell& cell) {
+uint64_t CellGroupKey(const GroupBy& g, const SummaryCube::Key& cell) {
   auto pair = [&](uint32_t second) { return uint64_t{cell.namespace_name} << 32 | second; };
   switch (g.kind) {
     case GroupKind::kNone:
@@ -391,7 +391,9 @@ void SummarizeCells(const SummaryCube& cube, const SummaryQuery& query, CellCons
     const CellMatcher matcher(constraint, view);
     absl::flat_hash_map<uint64_t, SummaryAggregate> by_key;
     for (const SummaryCube::Cell& cell : view.cells()) {
-      if (matcher.Matches(cell)) by_key[CellGroupKey(query.group_by, cell)].Add(cell.aggregate);
+      if (matcher.Matches(cell.key)) {
+        by_key[CellGroupKey(query.group_by, cell.key)].Add(cell.aggregate);
+      }
     }
     for (const auto& [key, aggregate] : by_key) {
       groups->Add(GroupOf(query.group_by, CellGroupSource(query.group_by, key, view)), aggregate);
