@@ -183,6 +183,7 @@ void FakeHttpServer::AcceptLoop() {
 void FakeHttpServer::Serve(int fd) {
   HttpRequest request;
   if (ReadRequest(fd, &request)) {
+    request.received = absl::Now();
     {
       absl::MutexLock lock(&mu_);
       requests_.push_back(request);

@@ -24,6 +24,7 @@ struct HttpRequest {
   std::map<std::string, std::string> query;    // decoded
   std::map<std::string, std::string> headers;  // names in lower case
   std::string body;
+  absl::Time received;  // when the request had been read
 
   // The query parameter `key`, or "" if absent.
   std::string Param(const std::string& key) const;

@@ -89,6 +89,17 @@ TEST(KubeStatusTest, CodesWithoutStatusBody) {
       409, R"({"kind":"Status","reason":"AlreadyExists","message":"already exists","code":409})",
       "POST /z");
   EXPECT_EQ(exists.code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(RetryAfter(exists), absl::ZeroDuration());
+}
+
+TEST(KubeStatusTest, RetryAfterFromTooManyRequests) {
+  absl::Status throttled = StatusFromHttp(
+      429, R"({"kind":"Status","reason":"TooManyRequests","message":"too many requests",
+               "details":{"retryAfterSeconds":3},"code":429})",
+      "GET /a");
+  EXPECT_EQ(throttled.code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(RetryAfter(throttled), absl::Seconds(3));
+  EXPECT_EQ(KubeReason(throttled), "TooManyRequests");
 }
 
 }  // namespace

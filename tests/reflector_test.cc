@@ -84,10 +84,17 @@ class FakeKube {
     ++generation_;
     drop_ = drop;
   }
-  // The next `n` requests are answered 500.
-  void FailNext(int n) {
+  // The next `n` requests are answered with `code` and a Status carrying `retry_after_seconds`.
+  void FailNext(int n, int code = 500, int retry_after_seconds = 0) {
     absl::MutexLock lock(&mu_);
     failures_ = n;
+    failure_ = {{"kind", "Status"}, {"code", code}, {"reason", "Failed"}, {"message", "injected"}};
+    if (retry_after_seconds > 0) failure_["details"]["retryAfterSeconds"] = retry_after_seconds;
+  }
+  // The next list request that carries a continue token gets 410 Expired.
+  void ExpireNextContinue() {
+    absl::MutexLock lock(&mu_);
+    expire_continue_ = true;
   }
   // Waits (up to 10 s) until a watch stream has written the change or bookmark at `rv`.
   void WaitSent(int rv) {
@@ -134,8 +141,12 @@ class FakeKube {
       absl::MutexLock lock(&mu_);
       if (failures_ > 0) {
         --failures_;
-        out.Send(500, R"({"kind":"Status","reason":"InternalError","code":500})");
-        return;
+        return out.Send(failure_["code"].get<int>(), failure_.dump());
+      }
+      if (expire_continue_ && !in.Param("continue").empty()) {
+        expire_continue_ = false;
+        return out.Send(410, R"({"kind":"Status","reason":"Expired","code":410,)"
+                             R"("message":"The provided continue parameter is too old"})");
       }
     }
     in.Param("watch") == "1" ? Watch(in, out) : List(in, out);
@@ -216,6 +227,8 @@ class FakeKube {
   int generation_ = 0;
   bool drop_ = false;
   int failures_ = 0;
+  nlohmann::json failure_;
+  bool expire_continue_ = false;
   int sent_ = 0;
   FakeHttpServer server_;  // last: destroyed first, while the state it serves still exists
 };
@@ -438,6 +451,34 @@ TEST(ReflectorTest, StopEndsRunPromptly) {
   absl::Time asked = absl::Now();
   h.Stop();
   EXPECT_LT(absl::Now() - asked, absl::Seconds(2));
+}
+
+TEST(ReflectorTest, ExpiredContinueTokenRestartsTheList) {
+  FakeKube kube;
+  kube.Put("ci", "a");
+  kube.Put("ci", "b");
+  kube.Put("ci", "c");
+  kube.ExpireNextContinue();
+  ReflectorHarness h(kube, Options(/*page_size=*/2));
+  EXPECT_THAT(h.Take(3), ElementsAre("ADDED ci/a 101", "ADDED ci/b 102", "ADDED ci/c 103"));
+  std::vector<std::string> lists;
+  for (const HttpRequest& r : kube.requests()) {
+    if (r.Param("watch").empty()) lists.push_back("continue=" + r.Param("continue"));
+  }
+  EXPECT_THAT(lists, ElementsAre("continue=", "continue=2", "continue=", "continue=2"));
+  ASSERT_EQ(h.errors().size(), 1u);
+  EXPECT_THAT(h.errors()[0], ::testing::HasSubstr("continue parameter is too old"));
+}
+
+TEST(ReflectorTest, WaitsAsLongAsTheServerAsks) {
+  FakeKube kube;
+  kube.Put("ci", "a");
+  kube.FailNext(1, 429, /*retry_after_seconds=*/1);
+  ReflectorHarness h(kube, Options());
+  EXPECT_THAT(h.Take(1), ElementsAre("ADDED ci/a 101"));
+  std::vector<HttpRequest> r = kube.requests();
+  ASSERT_GE(r.size(), 2u);
+  EXPECT_GE(r[1].received - r[0].received, absl::Seconds(1));
 }
 
 }  // namespace

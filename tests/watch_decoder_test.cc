@@ -126,6 +126,17 @@ TEST(WatchDecoderTest, MalformedLinesAreDataLoss) {
   EXPECT_THAT(cut.types, ElementsAre("ADDED"));
 }
 
+TEST(WatchDecoderTest, AnEventWithoutEndIsRefusedBeforeMemoryRunsOut) {
+  WatchDecoder decoder([](WatchEvent) { return absl::OkStatus(); });
+  std::string piece(1 << 20, 'x');
+  absl::Status status = decoder.Feed("{\"type\":\"ADDED\",\"object\":{\"a\":\"");
+  for (size_t fed = 0; status.ok() && fed <= WatchDecoder::kMaxEventBytes; fed += piece.size()) {
+    status = decoder.Feed(piece);
+  }
+  EXPECT_EQ(status.code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(std::string(status.message()), HasSubstr("longer than"));
+}
+
 TEST(WatchDecoderTest, CallbackErrorStopsDecoding) {
   int seen = 0;
   WatchDecoder decoder([&seen](WatchEvent) {

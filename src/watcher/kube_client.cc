@@ -113,6 +113,32 @@ absl::Status TransportError(CURLcode code, const char* detail, const std::string
   return absl::UnavailableError(message);
 }
 
+// Runs the transfer of `easy` inside `multi` to its end, or until `stop` is notified.
+absl::Status Drive(CURLM* multi, CURL* easy, const absl::Notification* stop, const char* detail,
+                   const std::string& what) {
+  curl_multi_add_handle(multi, easy);
+  absl::Status status;
+  for (int running = 1; running > 0;) {
+    if (CURLMcode code = curl_multi_perform(multi, &running); code != CURLM_OK) {
+      status = absl::InternalError(absl::StrCat(what, ": ", curl_multi_strerror(code)));
+      break;
+    }
+    if (running > 0 && stop != nullptr && stop->HasBeenNotified()) {
+      status = absl::CancelledError(absl::StrCat(what, ": stopped"));
+      break;
+    }
+    if (running > 0) curl_multi_poll(multi, nullptr, 0, kPollMs, nullptr);
+  }
+  int pending = 0;
+  while (CURLMsg* msg = curl_multi_info_read(multi, &pending)) {
+    if (msg->msg == CURLMSG_DONE && msg->data.result != CURLE_OK && status.ok()) {
+      status = TransportError(msg->data.result, detail, what);
+    }
+  }
+  curl_multi_remove_handle(multi, easy);
+  return status;
+}
+
 }  // namespace
 
 KubeClient::KubeClient(KubeConfig config) : config_(std::move(config)) { InitCurlOnce(); }
@@ -132,13 +158,9 @@ void KubeClient::Release(std::unique_ptr<Handle> handle) {
   if (idle_.size() < kMaxIdleHandles) idle_.push_back(std::move(handle));
 }
 
-absl::Status KubeClient::Perform(Call& call, long* http_code, const absl::Notification* stop) {
-  absl::StatusOr<std::string> token = config_.token.Get();
-  if (!token.ok()) return token.status();
-  std::unique_ptr<Handle> handle = Acquire();
-  CURL* easy = handle->easy;
+curl_slist* KubeClient::Prepare(CURL* easy, const Call& call, const std::string& url,
+                                const std::string& token) const {
   curl_easy_reset(easy);
-  std::string url = config_.server + call.target;
   curl_easy_setopt(easy, CURLOPT_URL, url.c_str());
   curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, call.method.c_str());
   if (call.method != "GET") {
@@ -149,8 +171,8 @@ absl::Status KubeClient::Perform(Call& call, long* http_code, const absl::Notifi
   if (!call.content_type.empty()) {
     headers = curl_slist_append(headers, ("Content-Type: " + call.content_type).c_str());
   }
-  if (!token->empty()) {
-    headers = curl_slist_append(headers, ("Authorization: Bearer " + *token).c_str());
+  if (!token.empty()) {
+    headers = curl_slist_append(headers, ("Authorization: Bearer " + token).c_str());
   }
   curl_easy_setopt(easy, CURLOPT_HTTPHEADER, headers);
   curl_easy_setopt(easy, CURLOPT_USERAGENT, "runledger-watcher");
@@ -171,35 +193,25 @@ absl::Status KubeClient::Perform(Call& call, long* http_code, const absl::Notifi
     curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 0L);
     curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 0L);
   }
-  WriteContext context{easy, &call.on_body};
   curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, OnWrite);
-  curl_easy_setopt(easy, CURLOPT_WRITEDATA, &context);
-  char detail[CURL_ERROR_SIZE] = "";
-  curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, detail);
+  return headers;
+}
 
-  curl_multi_add_handle(handle->multi, easy);
-  bool cancelled = false;
-  for (int running = 1;;) {
-    if (curl_multi_perform(handle->multi, &running) != CURLM_OK || running == 0) break;
-    if (stop != nullptr && stop->HasBeenNotified()) {
-      cancelled = true;
-      break;
-    }
-    curl_multi_poll(handle->multi, nullptr, 0, kPollMs, nullptr);
-  }
-  CURLcode result = CURLE_OK;
-  int pending = 0;
-  while (CURLMsg* msg = curl_multi_info_read(handle->multi, &pending)) {
-    if (msg->msg == CURLMSG_DONE) result = msg->data.result;
-  }
-  curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, http_code);
-  curl_multi_remove_handle(handle->multi, easy);
-  curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, nullptr);
+absl::Status KubeClient::Perform(Call& call, long* http_code, const absl::Notification* stop) {
+  absl::StatusOr<std::string> token = config_.token.Get();
+  if (!token.ok()) return token.status();
+  std::unique_ptr<Handle> handle = Acquire();
+  curl_slist* headers = Prepare(handle->easy, call, config_.server + call.target, *token);
+  WriteContext context{handle->easy, &call.on_body};
+  curl_easy_setopt(handle->easy, CURLOPT_WRITEDATA, &context);
+  char detail[CURL_ERROR_SIZE] = "";
+  curl_easy_setopt(handle->easy, CURLOPT_ERRORBUFFER, detail);
+  absl::Status status = Drive(handle->multi, handle->easy, stop, detail, call.what());
+  curl_easy_getinfo(handle->easy, CURLINFO_RESPONSE_CODE, http_code);
+  curl_easy_setopt(handle->easy, CURLOPT_ERRORBUFFER, nullptr);
   curl_slist_free_all(headers);
   Release(std::move(handle));
-  if (cancelled) return absl::CancelledError(absl::StrCat(call.what(), ": stopped"));
-  if (result != CURLE_OK) return TransportError(result, detail, call.what());
-  return absl::OkStatus();
+  return status;
 }
 
 absl::StatusOr<nlohmann::json> KubeClient::Unary(Call call, const absl::Notification* stop) {

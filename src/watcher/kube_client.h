@@ -10,6 +10,8 @@
 #ifndef RUNLEDGER_WATCHER_KUBE_CLIENT_H_
 #define RUNLEDGER_WATCHER_KUBE_CLIENT_H_
 
+#include <curl/curl.h>
+
 #include <memory>
 #include <string>
 #include <vector>
@@ -117,6 +119,10 @@ class KubeClient {
   absl::StatusOr<nlohmann::json> Unary(Call call, const absl::Notification* stop = nullptr);
   // Runs one transfer to its end, feeding the body to `call.on_body`.
   absl::Status Perform(Call& call, long* http_code, const absl::Notification* stop);
+  // Sets the options of `call` on `easy` (reset first); returns the header list, to be freed
+  // after the transfer.
+  curl_slist* Prepare(CURL* easy, const Call& call, const std::string& url,
+                      const std::string& token) const;
   std::unique_ptr<Handle> Acquire();
   void Release(std::unique_ptr<Handle> handle);
 

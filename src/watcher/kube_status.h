@@ -7,7 +7,8 @@
 //   410 Expired/Gone -> OutOfRange (the resourceVersion or continue token is too old)
 //   429 -> ResourceExhausted   504 -> DeadlineExceeded   500 -> Internal   other 5xx -> Unavailable
 // Every such status carries two payloads, the HTTP code and the Kubernetes reason, read back
-// with KubeHttpCode() and KubeReason(); IsExpired() recognises a 410 in either form.
+// with KubeHttpCode() and KubeReason(), and the server's retry delay if it gave one
+// (RetryAfter()); IsExpired() recognises a 410 in either form.
 #ifndef RUNLEDGER_WATCHER_KUBE_STATUS_H_
 #define RUNLEDGER_WATCHER_KUBE_STATUS_H_
 
@@ -15,6 +16,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "nlohmann/json.hpp"
 
 namespace runledger::watcher {
@@ -33,6 +35,10 @@ std::string KubeReason(const absl::Status& status);
 
 // A 410: watch or list from a compacted resourceVersion, or an expired continue token.
 bool IsExpired(const absl::Status& status);
+
+// How long the server asked the client to wait (`details.retryAfterSeconds` of a 429 or 5xx
+// Status); zero if it did not say.
+absl::Duration RetryAfter(const absl::Status& status);
 
 }  // namespace runledger::watcher
 

@@ -1,5 +1,6 @@
 #include "src/watcher/reflector.h"
 
+#include <algorithm>
 #include <thread>
 #include <utility>
 
@@ -48,6 +49,8 @@ class Reflector::Loop {
     std::string resource_version;
   };
 
+  // How long to wait before retrying after `status`.
+  absl::Duration DelayAfter(const absl::Status& status);
   absl::Status Relist();
   // One watch from resource_version_; `*productive` tells whether it delivered anything.
   absl::Status WatchOnce(bool* productive, bool* error_event);
@@ -90,8 +93,17 @@ void Reflector::Loop::Run() {
     if (stop_.HasBeenNotified()) return;
     if (IsExpired(status) || error_event) need_list = true;
     if (owner_->options_.on_error) owner_->options_.on_error(status);
-    stop_.WaitForNotificationWithTimeout(backoff_.Next());
+    stop_.WaitForNotificationWithTimeout(DelayAfter(status));
   }
+}
+
+absl::Duration Reflector::Loop::DelayAfter(const absl::Status& status) {
+  absl::Duration delay = backoff_.Next();
+  // Credentials or RBAC: retrying soon cannot help, so do not spin.
+  if (absl::IsUnauthenticated(status) || absl::IsPermissionDenied(status)) {
+    delay = owner_->options_.max_backoff;
+  }
+  return std::max(delay, RetryAfter(status));
 }
 
 absl::Status Reflector::Loop::Relist() {

@@ -11,8 +11,10 @@
 // resourceVersion per object, never whole objects.
 //
 // Failures (refused connections, dropped streams, 5xx, 429, 401/403) are retried with capped,
-// jittered exponential backoff; a dropped stream resumes from the last resourceVersion without a
-// relist, an ERROR event other than 410 causes a relist.
+// jittered exponential backoff (at least the server's retryAfterSeconds; the cap at once for
+// 401/403, which only a change of credentials or RBAC fixes); a dropped stream resumes from the
+// last resourceVersion without a relist, an ERROR event other than 410 causes a relist. Lists
+// are quorum reads (no resourceVersion), so a relist is never older than what was already seen.
 #ifndef RUNLEDGER_WATCHER_REFLECTOR_H_
 #define RUNLEDGER_WATCHER_REFLECTOR_H_
 

@@ -25,6 +25,10 @@ absl::Status WatchDecoder::Feed(absl::string_view bytes) {
   size_t newline = bytes.find('\n');
   if (newline == absl::string_view::npos) {
     pending_.append(bytes.data(), bytes.size());
+    if (pending_.size() > kMaxEventBytes) {
+      return absl::DataLossError(
+          absl::StrCat("watch: event longer than ", kMaxEventBytes, " bytes"));
+    }
     return absl::OkStatus();
   }
   // The first line may have started in an earlier call.

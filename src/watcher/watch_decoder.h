@@ -30,10 +30,14 @@ using WatchCallback = std::function<absl::Status(WatchEvent event)>;
 
 class WatchDecoder {
  public:
+  // An event larger than any object etcd stores (1.5 MiB by default) with room to spare.
+  static constexpr size_t kMaxEventBytes = 16 << 20;
+
   explicit WatchDecoder(WatchCallback callback) : callback_(std::move(callback)) {}
 
-  // Delivers every event completed by `bytes`. DataLoss on a line that is not an event; else the
-  // callback's first non-OK status. After a non-OK status the decoder must not be fed again.
+  // Delivers every event completed by `bytes`. DataLoss on a line that is not an event or that
+  // grows beyond kMaxEventBytes; else the callback's first non-OK status. After a non-OK status
+  // the decoder must not be fed again.
   absl::Status Feed(absl::string_view bytes);
   // The body has ended: DataLoss if it ended inside an event, else OK. (A last event without its
   // newline is delivered.)
