@@ -335,5 +335,57 @@ TEST_F(E2eKubeTest, ReflectorFollowsRunsAcrossNamespaces) {
   EXPECT_TRUE(events.empty()) << events.front();
 }
 
+// A restarted watcher hands back what it stored with a resourceVersion the server no longer
+// has: the watch fails with 410, the reflector lists, and reports only the differences.
+TEST_F(E2eKubeTest, ReflectorSeededWithATooOldVersionRelistsAndInfersDeletions) {
+  const ResourceRef custom_runs{"tekton.dev", "v1beta1", "customruns"};
+  KubeClient client(AdminCertConfig());
+  nlohmann::json run = {
+      {"apiVersion", "tekton.dev/v1beta1"},
+      {"kind", "CustomRun"},
+      {"metadata", {{"name", "kept"}}},
+      {"spec", {{"customRef", {{"apiVersion", "example.dev/v1"}, {"kind", "Example"}}}}}};
+  absl::StatusOr<nlohmann::json> kept = client.Create(custom_runs, "team-b", run);
+  ASSERT_TRUE(kept.ok()) << kept.status();
+  absl::Mutex mu;
+  std::vector<std::string> events, errors;
+  ReflectorOptions options;
+  options.on_error = [&](const absl::Status& status) {
+    absl::MutexLock lock(&mu);
+    errors.push_back(absl::StrCat(IsExpired(status) ? "expired: " : "", status.message()));
+  };
+  Reflector reflector(&client, custom_runs, options, [&](const ReflectorEvent& e) {
+    absl::MutexLock lock(&mu);
+    events.push_back(absl::StrCat(WatchEventTypeName(e.type), " ",
+                                  MetadataField(e.object, "namespace"), "/", Name(e.object),
+                                  e.final_state_unknown ? " ?" : ""));
+  });
+  reflector.Seed({{"team-b", "kept", MetadataField(*kept, "uid"), Rv(*kept)},
+                  {"team-b", "ghost", "uid-ghost", "5"}},
+                 "1");
+  absl::Notification stop;
+  std::thread runner([&] { reflector.Run(stop); });
+  {
+    absl::MutexLock lock(&mu);
+    auto one = [&] { return !events.empty(); };
+    mu.AwaitWithTimeout(absl::Condition(&one), absl::Seconds(20));
+    EXPECT_THAT(events, ElementsAre("DELETED team-b/ghost ?"));
+    ASSERT_FALSE(errors.empty());
+    EXPECT_THAT(errors[0], HasSubstr("expired: "));
+    EXPECT_THAT(errors[0], HasSubstr("too old resource version"));
+    events.clear();
+  }
+  run["metadata"]["name"] = "fresh";
+  ASSERT_TRUE(client.Create(custom_runs, "team-b", run).ok());
+  {
+    absl::MutexLock lock(&mu);
+    auto one = [&] { return !events.empty(); };
+    mu.AwaitWithTimeout(absl::Condition(&one), absl::Seconds(20));
+    EXPECT_THAT(events, ElementsAre("ADDED team-b/fresh"));
+  }
+  stop.Notify();
+  runner.join();
+}
+
 }  // namespace
 }  // namespace runledger::watcher

@@ -237,7 +237,9 @@ class FakeKube {
 // ('?' marks an inferred deletion).
 class ReflectorHarness {
  public:
-  ReflectorHarness(const FakeKube& kube, ReflectorOptions options) : client_(Config(kube)) {
+  ReflectorHarness(const FakeKube& kube, ReflectorOptions options,
+                   std::vector<KnownObject> seed = {}, std::string seed_version = "")
+      : client_(Config(kube)) {
     options.initial_backoff = absl::Milliseconds(5);
     options.max_backoff = absl::Milliseconds(50);
     options.on_error = [this](const absl::Status& status) {
@@ -246,6 +248,9 @@ class ReflectorHarness {
     };
     reflector_ = std::make_unique<Reflector>(&client_, kTaskRuns, options,
                                              [this](const ReflectorEvent& e) { Record(e); });
+    if (!seed.empty() || !seed_version.empty()) {
+      reflector_->Seed(std::move(seed), std::move(seed_version));
+    }
     thread_ = std::thread([this] { reflector_->Run(stop_); });
   }
   ~ReflectorHarness() { Stop(); }
@@ -479,6 +484,59 @@ TEST(ReflectorTest, WaitsAsLongAsTheServerAsks) {
   std::vector<HttpRequest> r = kube.requests();
   ASSERT_GE(r.size(), 2u);
   EXPECT_GE(r[1].received - r[0].received, absl::Seconds(1));
+}
+
+// After a restart, the caller's stored objects: only differences are delivered.
+std::vector<KnownObject> StoredObjects() {
+  return {{"ci", "a", "uid-a", "101"},       // unchanged
+          {"ci", "b", "uid-b", "90"},        // changed since
+          {"ci", "c", "uid-c-old", "95"},    // re-created since
+          {"ci", "gone", "uid-gone", "99"},  // deleted since
+          {"cd", "other", "uid-other", "98"}};
+}
+
+void PutStoredObjectsNow(FakeKube& kube) {
+  kube.Put("ci", "a");  // 101
+  kube.Put("ci", "b");  // 102
+  kube.Put("ci", "c");  // 103, uid-c
+}
+
+TEST(ReflectorTest, SeededWithoutVersionListsAndDeliversOnlyDifferences) {
+  FakeKube kube;
+  PutStoredObjectsNow(kube);
+  ReflectorOptions options = Options();
+  options.namespaces = {"ci"};
+  ReflectorHarness h(kube, options, StoredObjects());
+  EXPECT_THAT(h.Take(4), UnorderedElementsAre("MODIFIED ci/b 102", "DELETED ci/c 95 ?",
+                                              "ADDED ci/c 103", "DELETED ci/gone 99 ?"));
+  kube.Put("ci", "a");
+  EXPECT_THAT(h.Take(1), ElementsAre("MODIFIED ci/a 104"));
+}
+
+TEST(ReflectorTest, SeededWithAnExpiredVersionRelists) {
+  FakeKube kube;
+  PutStoredObjectsNow(kube);
+  kube.Compact(/*http_410=*/false);
+  ReflectorHarness h(kube, Options(), StoredObjects(), "99");
+  EXPECT_THAT(h.Take(5),
+              UnorderedElementsAre("MODIFIED ci/b 102", "DELETED ci/c 95 ?", "ADDED ci/c 103",
+                                   "DELETED ci/gone 99 ?", "DELETED cd/other 98 ?"));
+  std::vector<HttpRequest> r = kube.requests();
+  ASSERT_GE(r.size(), 2u);
+  EXPECT_EQ(r[0].Param("watch"), "1");
+  EXPECT_EQ(r[0].Param("resourceVersion"), "99");
+  EXPECT_EQ(r[1].Param("watch"), "");
+}
+
+TEST(ReflectorTest, SeededWithAValidVersionWatchesWithoutListing) {
+  FakeKube kube;
+  kube.Put("ci", "a");  // 101
+  kube.Put("ci", "b");  // 102
+  ReflectorHarness h(kube, Options(), {{"ci", "a", "uid-a", "101"}}, "101");
+  EXPECT_THAT(h.Take(1), ElementsAre("ADDED ci/b 102"));
+  kube.Remove("ci", "a");
+  EXPECT_THAT(h.Take(1), ElementsAre("DELETED ci/a 103"));
+  EXPECT_EQ(kube.Count(/*watches=*/false), 0);
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 #include "src/watcher/reflector.h"
 
 #include <algorithm>
+#include <memory>
 #include <thread>
 #include <utility>
 
@@ -35,11 +36,19 @@ ObjectMeta MetaOf(const nlohmann::json& object) {
 // The list+watch loop of one namespace ("" = all) and the objects it knows.
 class Reflector::Loop {
  public:
+  // Takes over the seeded objects of namespace `ns` (all of them if `ns` is empty).
   Loop(Reflector* owner, std::string ns, const absl::Notification& stop)
       : owner_(owner),
         ns_(std::move(ns)),
         stop_(stop),
-        backoff_(owner->options_.initial_backoff, owner->options_.max_backoff) {}
+        backoff_(owner->options_.initial_backoff, owner->options_.max_backoff),
+        resource_version_(owner->seed_resource_version_) {
+    for (const KnownObject& object : owner->seed_) {
+      if (ns_.empty() || object.ns == ns_) {
+        known_[absl::StrCat(object.ns, "/", object.name)] = {object.uid, object.resource_version};
+      }
+    }
+  }
 
   void Run();
 
@@ -66,13 +75,13 @@ class Reflector::Loop {
   const absl::Notification& stop_;
   Backoff backoff_;
   absl::BitGen random_;
-  absl::flat_hash_map<std::string, Known> known_;
   std::string resource_version_;  // where the next watch starts
-  std::string kind_;              // of the objects, learned from them (for inferred deletions)
+  absl::flat_hash_map<std::string, Known> known_;
+  std::string kind_;  // of the objects, learned from them (for inferred deletions)
 };
 
 void Reflector::Loop::Run() {
-  bool need_list = true;
+  bool need_list = resource_version_.empty();
   while (!stop_.HasBeenNotified()) {
     absl::Status status;
     bool error_event = false;
@@ -208,15 +217,21 @@ void Reflector::Deliver(const ReflectorEvent& event) {
   handler_(event);
 }
 
+void Reflector::Seed(std::vector<KnownObject> objects, std::string resource_version) {
+  seed_ = std::move(objects);
+  seed_resource_version_ = std::move(resource_version);
+}
+
 void Reflector::Run(const absl::Notification& stop) {
-  if (options_.namespaces.empty()) {
-    Loop(this, "", stop).Run();
-    return;
-  }
-  std::vector<std::thread> threads;
+  std::vector<std::unique_ptr<Loop>> loops;
+  if (options_.namespaces.empty()) loops.push_back(std::make_unique<Loop>(this, "", stop));
   for (const std::string& ns : options_.namespaces) {
-    threads.emplace_back([this, ns, &stop] { Loop(this, ns, stop).Run(); });
+    loops.push_back(std::make_unique<Loop>(this, ns, stop));
   }
+  seed_ = {};
+  if (loops.size() == 1) return loops[0]->Run();
+  std::vector<std::thread> threads;
+  for (std::unique_ptr<Loop>& loop : loops) threads.emplace_back([&loop] { loop->Run(); });
   for (std::thread& thread : threads) thread.join();
 }
 

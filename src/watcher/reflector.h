@@ -57,19 +57,37 @@ struct ReflectorOptions {
   std::function<void(const absl::Status&)> on_error;
 };
 
+// What the reflector keeps per object, and what a restarted caller can hand back (Seed).
+struct KnownObject {
+  std::string ns;  // "" for a cluster-scoped object
+  std::string name;
+  std::string uid;
+  std::string resource_version;
+};
+
 class Reflector {
  public:
   Reflector(KubeClient* client, ResourceRef ref, ReflectorOptions options,
             ReflectorHandler handler);
 
-  // Lists and watches until `stop` is notified: on the calling thread for all namespaces, or on
-  // one thread per namespace (joined before returning).
+  // Optional, before Run: the objects the handler already knows (e.g. from a store, after a
+  // restart) and the resourceVersion it had reached (may be empty). Run then starts with a watch
+  // from that version, or with a list if it is empty or expired, so that only what changed since
+  // arrives: new states as ADDED/MODIFIED, and objects gone meanwhile as DELETED (inferred when a
+  // list finds them missing). Without Seed, every existing object arrives as ADDED.
+  void Seed(std::vector<KnownObject> objects, std::string resource_version);
+
+  // Lists and watches until `stop` is notified: on the calling thread for all namespaces or a
+  // single one, else on one thread per namespace (joined before returning).
   void Run(const absl::Notification& stop);
 
  private:
   class Loop;
 
   void Deliver(const ReflectorEvent& event);
+
+  std::vector<KnownObject> seed_;  // handed to the loops by Run, then dropped
+  std::string seed_resource_version_;
 
   KubeClient* const client_;
   const ResourceRef ref_;
