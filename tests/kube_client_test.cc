@@ -77,6 +77,22 @@ TEST(KubeClientTest, ListSendsQueryAndReadsPage) {
   EXPECT_EQ(request.headers["accept"], "application/json");
 }
 
+TEST(KubeClientTest, ListItemsGetApiVersionAndKindFromTheList) {
+  FakeHttpServer server([](const HttpRequest&, HttpResponder& out) {
+    out.Send(200, R"({"apiVersion":"v1","kind":"NamespaceList","metadata":{"resourceVersion":"5"},
+                      "items":[{"metadata":{"name":"team-a"}},
+                               {"apiVersion":"v9","kind":"Odd","metadata":{"name":"x"}}]})");
+  });
+  KubeClient client(ConfigFor(server));
+  absl::StatusOr<ListPage> page = client.List({"", "v1", "namespaces"}, "", {});
+  ASSERT_TRUE(page.ok()) << page.status();
+  ASSERT_EQ(page->items.size(), 2u);
+  EXPECT_EQ(page->items[0]["apiVersion"], "v1");
+  EXPECT_EQ(page->items[0]["kind"], "Namespace");
+  EXPECT_EQ(page->items[1]["kind"], "Odd");  // kept when present
+  EXPECT_EQ(server.requests().at(0).path, "/api/v1/namespaces");
+}
+
 TEST(KubeClientTest, ListAllFollowsContinueTokens) {
   FakeHttpServer server([](const HttpRequest& in, HttpResponder& out) {
     std::string token = in.Param("continue");

@@ -8,6 +8,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "src/watcher/json_fields.h"
 #include "src/watcher/kube_status.h"
 
@@ -252,8 +253,15 @@ absl::StatusOr<ListPage> KubeClient::List(const ResourceRef& ref, absl::string_v
   page.continue_token = MetadataField(*list, "continue");
   auto items = list->is_object() ? list->find("items") : list->end();
   if (items != list->end() && items->is_array()) {
+    // Lists of built-in types omit each item's apiVersion and kind; take them from the list.
+    std::string api_version = StringField(*list, "apiVersion");
+    std::string kind(absl::StripSuffix(StringField(*list, "kind"), "List"));
     page.items.reserve(items->size());
-    for (nlohmann::json& item : *items) page.items.push_back(std::move(item));
+    for (nlohmann::json& item : *items) {
+      if (item.is_object() && !item.contains("apiVersion")) item["apiVersion"] = api_version;
+      if (item.is_object() && !item.contains("kind")) item["kind"] = kind;
+      page.items.push_back(std::move(item));
+    }
   }
   return page;
 }

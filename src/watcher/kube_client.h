@@ -51,7 +51,8 @@ struct ListOptions {
 };
 
 struct ListPage {
-  std::vector<nlohmann::json> items;
+  std::vector<nlohmann::json>
+      items;                     // each with apiVersion and kind, even where the list omits them
   std::string resource_version;  // of the list snapshot: where a watch starts
   std::string continue_token;    // empty on the last page
 };
