@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/random/random.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -119,20 +120,29 @@ absl::Status Reflector::Loop::Relist() {
   ListOptions options;
   options.limit = owner_->options_.page_size;
   options.label_selector = owner_->options_.label_selector;
-  absl::StatusOr<ListPage> list = owner_->client_->ListAll(owner_->ref_, ns_, options, &stop_);
-  if (!list.ok()) return list.status();
-  absl::flat_hash_map<std::string, Known> listed;
-  listed.reserve(list->items.size());
-  for (const nlohmann::json& item : list->items) {
-    ObjectMeta meta = MetaOf(item);
-    Upsert(item, meta);
-    listed[meta.key] = Known{meta.uid, meta.resource_version};
+  absl::flat_hash_set<std::string> listed;
+  std::string list_version;
+  // Page by page, so that only one page of objects is in memory at a time.
+  do {
+    absl::StatusOr<ListPage> page = owner_->client_->List(owner_->ref_, ns_, options, &stop_);
+    if (!page.ok()) return page.status();
+    if (list_version.empty()) list_version = page->resource_version;
+    for (const nlohmann::json& item : page->items) {
+      ObjectMeta meta = MetaOf(item);
+      Upsert(item, meta);
+      listed.insert(meta.key);
+    }
+    options.continue_token = page->continue_token;
+  } while (!options.continue_token.empty());
+  for (auto it = known_.begin(); it != known_.end();) {
+    if (listed.contains(it->first)) {
+      ++it;
+    } else {
+      DeliverLostDeletion(it->first, it->second);
+      known_.erase(it++);
+    }
   }
-  for (const auto& [key, known] : known_) {
-    if (!listed.contains(key)) DeliverLostDeletion(key, known);
-  }
-  known_ = std::move(listed);
-  resource_version_ = list->resource_version;
+  resource_version_ = list_version;
   return absl::OkStatus();
 }
 
@@ -172,7 +182,6 @@ absl::Status Reflector::Loop::OnEvent(WatchEvent event, int* delivered, bool* er
       break;
     default:
       Upsert(event.object, meta);
-      known_[meta.key] = Known{meta.uid, meta.resource_version};
   }
   return absl::OkStatus();
 }
@@ -188,6 +197,7 @@ void Reflector::Loop::Upsert(const nlohmann::json& object, const ObjectMeta& met
   } else if (it->second.resource_version != meta.resource_version) {
     Deliver(WatchEventType::kModified, object, false);
   }
+  known_[meta.key] = Known{meta.uid, meta.resource_version};
 }
 
 void Reflector::Loop::DeliverLostDeletion(const std::string& key, const Known& known) {
