@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 
 #include "absl/strings/ascii.h"
@@ -105,21 +106,21 @@ bool HttpResponder::Write(const std::string& data) {
 }
 
 void HttpResponder::Send(int status, const std::string& body, const std::string& content_type) {
-  Write(absl::StrCat("HTTP/1.1 ", status, " ", Reason(status), "\r\nContent-Type: ", content_type,
-                     "\r\nContent-Length: ", body.size(), "\r\nConnection: close\r\n\r\n", body));
+  complete_ = Write(absl::StrCat("HTTP/1.1 ", status, " ", Reason(status),
+                                 "\r\nContent-Type: ", content_type,
+                                 "\r\nContent-Length: ", body.size(), "\r\n\r\n", body));
 }
 
 void HttpResponder::StartChunked(int status) {
   Write(absl::StrCat("HTTP/1.1 ", status, " ", Reason(status),
-                     "\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n"
-                     "Connection: close\r\n\r\n"));
+                     "\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"));
 }
 
 bool HttpResponder::Chunk(const std::string& data) {
   return Write(absl::StrCat(absl::Hex(data.size()), "\r\n", data, "\r\n"));
 }
 
-void HttpResponder::EndChunked() { Write("0\r\n\r\n"); }
+void HttpResponder::EndChunked() { complete_ = Write("0\r\n\r\n"); }
 
 bool HttpResponder::WaitClientGone(absl::Duration timeout) {
   absl::Time deadline = absl::Now() + timeout;
@@ -157,6 +158,7 @@ FakeHttpServer::~FakeHttpServer() {
   {
     absl::MutexLock lock(&mu_);
     connections.swap(connections_);
+    for (int fd : open_fds_) shutdown(fd, SHUT_RDWR);
   }
   for (std::thread& t : connections) t.join();
 }
@@ -176,13 +178,14 @@ void FakeHttpServer::AcceptLoop() {
       continue;
     }
     absl::MutexLock lock(&mu_);
+    open_fds_.push_back(fd);
     connections_.emplace_back([this, fd] { Serve(fd); });
   }
 }
 
 void FakeHttpServer::Serve(int fd) {
-  HttpRequest request;
-  if (ReadRequest(fd, &request)) {
+  ++connections_accepted_;
+  for (HttpRequest request; !stopping_ && ReadRequest(fd, &request); request = HttpRequest()) {
     request.received = absl::Now();
     {
       absl::MutexLock lock(&mu_);
@@ -190,7 +193,10 @@ void FakeHttpServer::Serve(int fd) {
     }
     HttpResponder responder(fd, &stopping_);
     handler_(request, responder);
+    if (!responder.complete()) break;
   }
+  absl::MutexLock lock(&mu_);
+  open_fds_.erase(std::find(open_fds_.begin(), open_fds_.end(), fd));
   shutdown(fd, SHUT_RDWR);
   close(fd);
 }

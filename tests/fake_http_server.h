@@ -1,7 +1,8 @@
-// A tiny HTTP/1.1 server on 127.0.0.1 for client tests: every connection carries one request,
-// answered on a thread of its own by the test's handler, and is closed afterwards. Handlers can
-// answer whole, or stream a chunked body and then end it cleanly (terminating chunk) or drop
-// the connection mid-stream, which is how tests play a Kubernetes watch.
+// A tiny HTTP/1.1 server on 127.0.0.1 for client tests: each connection is served on a thread
+// of its own, its requests one after the other by the test's handler. Handlers can answer whole,
+// or stream a chunked body and then end it cleanly (terminating chunk) or drop the connection
+// mid-stream, which is how tests play a Kubernetes watch. A connection stays open (keep-alive)
+// after every complete answer, and is closed after a handler that did not complete one.
 #ifndef RUNLEDGER_TESTS_FAKE_HTTP_SERVER_H_
 #define RUNLEDGER_TESTS_FAKE_HTTP_SERVER_H_
 
@@ -43,6 +44,8 @@ class HttpResponder {
   bool Chunk(const std::string& data);
   // The terminating chunk: the body ends cleanly. Returning without it drops the stream.
   void EndChunked();
+  // Whether an answer was completed (Send, or StartChunked + EndChunked).
+  bool complete() const { return complete_; }
   // Waits up to `timeout` for the client to close the connection or the server to stop; true if
   // either happened.
   bool WaitClientGone(absl::Duration timeout);
@@ -52,6 +55,7 @@ class HttpResponder {
 
   int fd_;
   const std::atomic<bool>* stopping_;
+  bool complete_ = false;
 };
 
 using HttpHandler = std::function<void(const HttpRequest& request, HttpResponder& responder)>;
@@ -67,6 +71,8 @@ class FakeHttpServer {
   std::string url() const;
   // Every request received so far, in arrival order.
   std::vector<HttpRequest> requests() const;
+  // Connections accepted so far.
+  int connections() const { return connections_accepted_.load(); }
 
  private:
   void AcceptLoop();
@@ -76,9 +82,11 @@ class FakeHttpServer {
   int listen_fd_ = -1;
   int port_ = 0;
   std::atomic<bool> stopping_{false};
+  std::atomic<int> connections_accepted_{0};
   std::thread accept_thread_;
   mutable absl::Mutex mu_;
   std::vector<std::thread> connections_ ABSL_GUARDED_BY(mu_);
+  std::vector<int> open_fds_ ABSL_GUARDED_BY(mu_);  // shut down on stop, to end idle reads
   std::vector<HttpRequest> requests_ ABSL_GUARDED_BY(mu_);
 };
 

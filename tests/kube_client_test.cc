@@ -335,6 +335,14 @@ TEST(KubeClientTest, WatchStopsWhenNotified) {
   EXPECT_LT(absl::Now() - asked, absl::Seconds(2));
 }
 
+TEST(KubeClientTest, SequentialCallsReuseOneConnection) {
+  FakeHttpServer server([](const HttpRequest&, HttpResponder& out) { out.Send(200, "{}"); });
+  KubeClient client(ConfigFor(server));
+  for (int i = 0; i < 20; ++i) ASSERT_TRUE(client.Get(kTaskRuns, "ci", "a").ok());
+  EXPECT_EQ(server.requests().size(), 20u);
+  EXPECT_EQ(server.connections(), 1);
+}
+
 TEST(KubeClientTest, ConcurrentCallsFromManyThreads) {
   FakeHttpServer server([](const HttpRequest& in, HttpResponder& out) {
     out.Send(200, nlohmann::json{{"path", in.path}}.dump());

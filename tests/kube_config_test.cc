@@ -175,6 +175,12 @@ TEST_F(KubeConfigTest, ErrorsNameTheProblem) {
       {cluster + "users: [{name: u, user: {exec: {command: aws}}}]\n"
                  "current-context: x\ncontexts: [{name: x, context: {cluster: c, user: u}}]\n",
        "", absl::StatusCode::kUnimplemented, "exec is not supported"},
+      {cluster + "users: [{name: u, user: {token: t, as: admin}}]\n"
+                 "current-context: x\ncontexts: [{name: x, context: {cluster: c, user: u}}]\n",
+       "", absl::StatusCode::kUnimplemented, "as is not supported"},
+      {"clusters: [{name: c, cluster: {server: https://s, proxy-url: http://proxy:3128}}]\n"
+       "current-context: x\ncontexts: [{name: x, context: {cluster: c}}]\n",
+       "", absl::StatusCode::kUnimplemented, "proxy-url is not supported"},
       {cluster +
            "users: [{name: u, user: {client-certificate-data: " + absl::Base64Escape(kCertPem) +
            "}}]\ncurrent-context: x\ncontexts: [{name: x, context: {cluster: c, user: u}}]\n",

@@ -113,8 +113,25 @@ absl::StatusOr<std::string> Pem(const Entry& entry, const std::string& key,
   return ReadWholeFile(Resolve(entry.dir, path), absl::StrCat("kubeconfig ", where, ": ", key));
 }
 
+// Unimplemented if `entry` sets any of `keys`: ignoring them would connect or authenticate
+// differently from what the kubeconfig says.
+absl::Status RefuseUnsupported(const Entry& entry, std::initializer_list<const char*> keys,
+                               const std::string& where) {
+  for (const char* key : keys) {
+    if (entry.node[key]) {
+      return absl::UnimplementedError(
+          absl::StrCat("kubeconfig ", where, ": ", key, " is not supported"));
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::Status ApplyCluster(const std::string& name, const Entry& cluster, KubeConfig* config) {
   std::string where = absl::StrCat("cluster \"", name, "\"");
+  if (absl::Status s = RefuseUnsupported(cluster, {"proxy-url", "tls-server-name"}, where);
+      !s.ok()) {
+    return s;
+  }
   config->server = std::string(absl::StripSuffix(Str(cluster.node, "server"), "/"));
   if (config->server.empty()) {
     return absl::InvalidArgumentError(absl::StrCat("kubeconfig ", where, ": server is missing"));
@@ -134,11 +151,12 @@ absl::Status ApplyCluster(const std::string& name, const Entry& cluster, KubeCon
 
 absl::Status ApplyUser(const std::string& name, const Entry& user, KubeConfig* config) {
   std::string where = absl::StrCat("user \"", name, "\"");
-  for (const char* unsupported : {"exec", "auth-provider", "username"}) {
-    if (user.node[unsupported]) {
-      return absl::UnimplementedError(
-          absl::StrCat("kubeconfig ", where, ": ", unsupported, " is not supported"));
-    }
+  if (absl::Status s = RefuseUnsupported(
+          user,
+          {"exec", "auth-provider", "username", "password", "as", "as-groups", "as-user-extra"},
+          where);
+      !s.ok()) {
+    return s;
   }
   absl::StatusOr<std::string> cert = Pem(user, "client-certificate", where);
   if (!cert.ok()) return cert.status();

@@ -25,7 +25,9 @@ struct KubeConfig {
 };
 
 // Loads the context `context` (empty: `current-context`) from `paths`, a `:`-separated list of
-// kubeconfig files as in $KUBECONFIG. Clusters, users and contexts merge by name, the first file
+// kubeconfig files as in $KUBECONFIG. Unimplemented when the context needs what this client does
+// not do: exec or auth-provider plugins, basic auth, impersonation (as*), proxy-url,
+// tls-server-name. Clusters, users and contexts merge by name, the first file
 // that defines a name winning; the first non-empty `current-context` wins. Relative file paths
 // in a kubeconfig are relative to that file's directory.
 absl::StatusOr<KubeConfig> LoadKubeconfig(const std::string& paths,
