@@ -71,11 +71,17 @@ class Reflector {
             ReflectorHandler handler);
 
   // Optional, before Run: the objects the handler already knows (e.g. from a store, after a
-  // restart) and the resourceVersion it had reached (may be empty). Run then starts with a watch
-  // from that version, or with a list if it is empty or expired, so that only what changed since
-  // arrives: new states as ADDED/MODIFIED, and objects gone meanwhile as DELETED (inferred when a
-  // list finds them missing). Without Seed, every existing object arrives as ADDED.
-  void Seed(std::vector<KnownObject> objects, std::string resource_version);
+  // restart) and, optionally, where it had got to. Run then starts with a list (or, given a
+  // resourceVersion, a watch from it, falling back to a list if it has expired), so that only
+  // what changed since arrives: new states as ADDED/MODIFIED, objects gone meanwhile as DELETED
+  // (inferred when a list finds them missing). Without Seed, every existing object arrives as
+  // ADDED.
+  //
+  // `resource_version` must be the metadata.resourceVersion of the last event whose effect
+  // `objects` includes, delivered by a reflector watching the same namespaces with a single loop
+  // (all namespaces, or one): a watch from it only sees later changes. When unsure, pass "": the
+  // list finds every difference.
+  void Seed(std::vector<KnownObject> objects, std::string resource_version = "");
 
   // Lists and watches until `stop` is notified: on the calling thread for all namespaces or a
   // single one, else on one thread per namespace (joined before returning).
