@@ -6,7 +6,7 @@ packages=(
   librocksdb-dev libzstd-dev
   libprotobuf-dev protobuf-compiler libgrpc++-dev libgrpc-dev protobuf-compiler-grpc
   nlohmann-json3-dev libsimdjson-dev libcxxopts-dev libgtest-dev libgmock-dev libbenchmark-dev
-  libcurl4-openssl-dev libssl-dev libre2-dev tzdata clang libclang-rt-14-dev
+  libcurl4-openssl-dev libssl-dev libyaml-cpp-dev libre2-dev tzdata clang libclang-rt-14-dev
 )
 missing=()
 for p in "${packages[@]}"; do

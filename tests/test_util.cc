@@ -131,6 +131,12 @@ std::string ReadFile(const std::string& path) {
   return contents.str();
 }
 
+void WriteFile(const std::string& path, const std::string& content) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << content;
+  if (!out) ADD_FAILURE() << "cannot write " << path;
+}
+
 CommandResult RunCommand(const std::vector<std::string>& args) {
   TempDir dir;
   const std::string out_path = dir.path() + "/stdout", err_path = dir.path() + "/stderr";

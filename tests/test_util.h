@@ -40,6 +40,8 @@ class TempDir {
 
 // Reads a whole file; empty if it cannot be read.
 std::string ReadFile(const std::string& path);
+// Writes `content` to `path`, replacing the file (a test failure if that fails).
+void WriteFile(const std::string& path, const std::string& content);
 
 struct CommandResult {
   int exit_code = -1;  // 128 + signal number if the process was killed by a signal
