@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "simdjson.h"
+#include "src/common/padded_json.h"
 
 namespace runledger {
 namespace {
@@ -29,9 +30,8 @@ void AddFacet(Facet facet, std::string_view value, std::vector<FacetValue>* out)
 void AddJsonFacets(const std::string& json, std::vector<FacetValue>* out) {
   // The index worker calls this for every event: keep one parser (and its buffers) per thread.
   thread_local simdjson::ondemand::parser parser;
-  simdjson::padded_string padded(json);
   simdjson::ondemand::document doc;
-  if (parser.iterate(padded).get(doc) != simdjson::SUCCESS) return;
+  if (parser.iterate(PaddedCopy(json)).get(doc) != simdjson::SUCCESS) return;
   for (const JsonFacet& f : kJsonFacets) {
     std::string_view value;
     if (doc.at_pointer(f.pointer).get_string().get(value) == simdjson::SUCCESS) {

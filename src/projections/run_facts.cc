@@ -4,6 +4,7 @@
 
 #include "absl/time/time.h"
 #include "simdjson.h"
+#include "src/common/padded_json.h"
 
 namespace runledger {
 namespace {
@@ -74,9 +75,8 @@ RunFacts FactsOf(absl::string_view name, const tekton::results::v1alpha2::Record
   if (record.data().value().empty()) return facts;
   // Folds and fallbacks call this for every record: keep one parser per thread.
   thread_local simdjson::ondemand::parser parser;
-  simdjson::padded_string padded(record.data().value());
   simdjson::ondemand::document doc;
-  if (parser.iterate(padded).get(doc) != simdjson::SUCCESS) return facts;
+  if (parser.iterate(PaddedCopy(record.data().value())).get(doc) != simdjson::SUCCESS) return facts;
   facts.namespace_name = StringAt(doc, "/metadata/namespace");
   facts.pipeline = StringAt(doc, "/metadata/labels/tekton.dev~1pipeline");
   facts.repository = StringAt(doc, "/metadata/annotations/pipelinesascode.tekton.dev~1repository");
