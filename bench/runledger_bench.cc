@@ -55,7 +55,8 @@ namespace v1alpha2 = tekton::results::v1alpha2;
 using v1alpha2::Results;
 using Clock = std::chrono::steady_clock;
 
-constexpr auto kCallDeadline = std::chrono::seconds(10);
+// Long enough for a summary or filter that reads every record on a loaded machine.
+constexpr auto kCallDeadline = std::chrono::seconds(60);
 constexpr auto kConnectDeadline = std::chrono::seconds(10);
 constexpr int kStreamsPerChannel = 4;
 constexpr int kListPageSize = 50;
