@@ -19,18 +19,10 @@ std::optional<uint32_t> SummaryCube::View::Id(absl::string_view text) const {
   return it->second;
 }
 
-std::optional<SummaryCube::Key> SummaryCube::FindKeyLocked(const v1::SummaryCellKey& k) const {
-  bool complete = true;
-  auto id = [&](bool has, const std::string& text) -> uint32_t {
-    if (!has) return kAbsent;
-    auto it = ids_.find(text);
-    if (it == ids_.end()) {
-      complete = false;
-      return kAbsent;
-    }
-    return it->second;
-  };
-  Key key{id(true, k.parent()),
+// The key of `k` with each string (and whether it is present) mapped by `id`.
+template <typename IdOf>
+static SummaryCube::Key MakeKey(const v1::SummaryCellKey& k, IdOf id) {
+  return {id(true, k.parent()),
           id(true, k.type()),
           id(k.has_namespace_(), k.namespace_()),
           id(k.has_pipeline(), k.pipeline()),
@@ -38,25 +30,30 @@ std::optional<SummaryCube::Key> SummaryCube::FindKeyLocked(const v1::SummaryCell
           DayOrNone(k.has_created_day(), k.created_day()),
           DayOrNone(k.has_started_day(), k.started_day()),
           DayOrNone(k.has_completed_day(), k.completed_day())};
+}
+
+std::optional<SummaryCube::Key> SummaryCube::FindKeyLocked(const v1::SummaryCellKey& k) const {
+  bool complete = true;
+  const Key key = MakeKey(k, [&](bool has, const std::string& text) -> uint32_t {
+    if (!has) return kAbsent;
+    auto it = ids_.find(text);
+    if (it == ids_.end()) {
+      complete = false;
+      return kAbsent;
+    }
+    return it->second;
+  });
   if (!complete) return std::nullopt;
   return key;
 }
 
 SummaryCube::Key SummaryCube::InternKeyLocked(const v1::SummaryCellKey& k) {
-  auto intern = [&](bool has, const std::string& text) -> uint32_t {
+  return MakeKey(k, [&](bool has, const std::string& text) -> uint32_t {
     if (!has) return kAbsent;
     auto [it, inserted] = ids_.try_emplace(text, static_cast<uint32_t>(strings_.size()));
     if (inserted) strings_.push_back(text);
     return it->second;
-  };
-  return {intern(true, k.parent()),
-          intern(true, k.type()),
-          intern(k.has_namespace_(), k.namespace_()),
-          intern(k.has_pipeline(), k.pipeline()),
-          intern(k.has_repository(), k.repository()),
-          DayOrNone(k.has_created_day(), k.created_day()),
-          DayOrNone(k.has_started_day(), k.started_day()),
-          DayOrNone(k.has_completed_day(), k.completed_day())};
+  });
 }
 
 void SummaryCube::SetLocked(const Change& change) {
