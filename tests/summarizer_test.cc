@@ -387,6 +387,15 @@ void CheckEverything(SummarizerTest* t, const std::vector<std::string>& results)
                                         return n.rfind("ns1/", 0) == 0 && f.matches(n, r);
                                       },
                                       group_by)));
+      // Any parent, one result id: res0 under every parent.
+      auto any_parent = t->Both(SummaryReq("-/results/res0", f.filter, group_by));
+      EXPECT_EQ(Text(any_parent), Text(BruteForce(
+                                      t->runs_,
+                                      [&](const std::string& n, const TestRun& r) {
+                                        return n.find("/results/res0/") != std::string::npos &&
+                                               f.matches(n, r);
+                                      },
+                                      group_by)));
       const std::string& result = results[0];
       auto one_result = t->Both(SummaryReq(result, f.filter, group_by));
       EXPECT_EQ(Text(one_result), Text(BruteForce(
