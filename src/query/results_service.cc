@@ -5,29 +5,23 @@
 
 #include "absl/strings/str_cat.h"
 #include "src/common/names.h"
+#include "src/query/reply.h"
 
 namespace runledger {
 namespace {
 
 namespace api = tekton::results::v1alpha2;
 
-// Finishes `context`'s reactor with `result`, storing the value into `response` on success.
-template <typename T, typename Response>
-grpc::ServerUnaryReactor* Reply(grpc::CallbackServerContext* context, absl::StatusOr<T> result,
-                                Response* response) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  if (result.ok()) *response = std::move(*result);
-  reactor->Finish(ToGrpcStatus(result.status()));
-  return reactor;
-}
-
-grpc::ServerUnaryReactor* Reply(grpc::CallbackServerContext* context, const absl::Status& status) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  reactor->Finish(ToGrpcStatus(status));
-  return reactor;
-}
-
+// Who makes a write, for its event's source: "api:" and the caller's authenticated identity when
+// its channel has one (e.g. a TLS client certificate), else its address ("api:ipv4:10.0.0.7:5123").
 std::string Source(grpc::CallbackServerContext* context) {
+  std::shared_ptr<const grpc::AuthContext> auth = context->auth_context();
+  if (auth != nullptr && auth->IsPeerAuthenticated()) {
+    const std::vector<grpc::string_ref> identity = auth->GetPeerIdentity();
+    if (!identity.empty()) {
+      return absl::StrCat("api:", absl::string_view(identity[0].data(), identity[0].size()));
+    }
+  }
   return absl::StrCat("api:", context->peer());
 }
 
@@ -52,12 +46,6 @@ absl::StatusOr<Entity> Found(absl::StatusOr<std::optional<Entity>> entity, absl:
 }
 
 }  // namespace
-
-grpc::Status ToGrpcStatus(const absl::Status& status) {
-  if (status.ok()) return grpc::Status::OK;
-  // absl::StatusCode and grpc::StatusCode share their numbering.
-  return grpc::Status(static_cast<grpc::StatusCode>(status.code()), std::string(status.message()));
-}
 
 grpc::ServerUnaryReactor* ResultsService::CreateResult(grpc::CallbackServerContext* context,
                                                        const api::CreateResultRequest* request,
