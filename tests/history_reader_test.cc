@@ -25,6 +25,7 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
+using ::testing::UnorderedElementsAre;
 
 namespace rpc = ::tekton::results::v1alpha2;
 using e2e::MakeData;
@@ -289,12 +290,16 @@ TEST_F(HistoryReaderTest, ResultHistoryCanIncludeItsRecordsInSequenceOrder) {
   for (const v1::HistoryEvent& e : ListAllEvents(request)) {
     described.push_back(absl::StrCat(v1::EventKind_Name(e.event().kind()), " ", e.event().name()));
   }
-  EXPECT_THAT(
-      described,
-      ElementsAre("RESULT_CREATED p/results/r", "RECORD_CREATED p/results/r/records/a",
-                  "RECORD_CREATED p/results/r/records/b", "RECORD_UPDATED p/results/r/records/a",
-                  "RESULT_UPDATED p/results/r", "RECORD_DELETED p/results/r/records/a",
-                  "RECORD_DELETED p/results/r/records/b", "RESULT_DELETED p/results/r"));
+  ASSERT_EQ(described.size(), 8u);
+  EXPECT_THAT(std::vector<std::string>(described.begin(), described.begin() + 5),
+              ElementsAre("RESULT_CREATED p/results/r", "RECORD_CREATED p/results/r/records/a",
+                          "RECORD_CREATED p/results/r/records/b",
+                          "RECORD_UPDATED p/results/r/records/a", "RESULT_UPDATED p/results/r"));
+  // DeleteResult deletes the records (in no particular order), then the result.
+  EXPECT_THAT(std::vector<std::string>(described.begin() + 5, described.begin() + 7),
+              UnorderedElementsAre("RECORD_DELETED p/results/r/records/a",
+                                   "RECORD_DELETED p/results/r/records/b"));
+  EXPECT_EQ(described[7], "RESULT_DELETED p/results/r");
   const std::vector<v1::HistoryEvent> own = ListAllEvents(EventsOf(kResult));
   ASSERT_EQ(own.size(), 3u);
   EXPECT_THAT(own[1].changed_fields(),

@@ -91,12 +91,52 @@ bool IsRecordEvent(const v1::Event& event) {
          event.kind() == v1::RECORD_DELETED;
 }
 
-// An entity's state before the events of a page, advanced event by event: its last event (one
-// without a state when the entity is absent) and, for a Record, that state's data.
+// An entity's last state seen while describing a page, event by event: its last event (none, or
+// one without a state, when the entity is absent) and, for a Record, that state's data.
 struct KnownState {
-  v1::Event event;
+  v1::Event loaded;                 // the event before the page, when read from the log
+  const v1::Event* last = nullptr;  // `loaded` or an event of the page
   nlohmann::json data;
 };
+
+// Sets `state` to the state of `event`'s entity just before `event`.
+absl::Status LoadStateBefore(const EventLog& log, const v1::Event& event, KnownState* state) {
+  absl::StatusOr<std::optional<uint64_t>> previous =
+      log.LastEntitySequence(event.name(), event.sequence() - 1);
+  if (!previous.ok()) return previous.status();
+  if (!previous->has_value()) return absl::OkStatus();
+  absl::StatusOr<v1::Event> loaded = log.Get(**previous);
+  if (!loaded.ok()) return loaded.status();
+  state->loaded = *std::move(loaded);
+  state->last = &state->loaded;
+  absl::StatusOr<nlohmann::json> data =
+      RecordData(state->loaded.has_record() ? &state->loaded.record() : nullptr);
+  if (!data.ok()) return data.status();
+  state->data = *std::move(data);
+  return absl::OkStatus();
+}
+
+// Fills `described` with `event` and what it changed from `state`, which it then advances.
+absl::Status Describe(v1::Event event, KnownState* state, v1::HistoryEvent* described) {
+  const google::protobuf::Message* old_state =
+      state->last == nullptr ? nullptr : StateOf(*state->last);
+  const google::protobuf::Message* new_state = StateOf(event);
+  if (old_state != nullptr || new_state != nullptr) {
+    for (std::string& field : ChangedFields(old_state, new_state)) {
+      described->add_changed_fields(std::move(field));
+    }
+  }
+  if (IsRecordEvent(event)) {
+    absl::StatusOr<nlohmann::json> data =
+        RecordData(event.has_record() ? &event.record() : nullptr);
+    if (!data.ok()) return data.status();
+    described->set_data_patch(DataPatch(state->data, *data));
+    state->data = *std::move(data);
+  }
+  *described->mutable_event() = std::move(event);
+  state->last = &described->event();  // stable: a repeated field's elements never move
+  return absl::OkStatus();
+}
 
 }  // namespace
 
@@ -223,38 +263,8 @@ absl::StatusOr<v1::ListEventsResponse> HistoryReader::ListEvents(
   absl::flat_hash_map<std::string, KnownState> known;
   for (v1::Event& event : *events) {
     auto [it, inserted] = known.try_emplace(event.name());
-    KnownState& before = it->second;
-    if (inserted) {
-      absl::StatusOr<std::optional<uint64_t>> previous =
-          log_->LastEntitySequence(event.name(), event.sequence() - 1);
-      if (!previous.ok()) return previous.status();
-      if (previous->has_value()) {
-        absl::StatusOr<v1::Event> got = log_->Get(**previous);
-        if (!got.ok()) return got.status();
-        before.event = *std::move(got);
-        absl::StatusOr<nlohmann::json> data =
-            RecordData(before.event.has_record() ? &before.event.record() : nullptr);
-        if (!data.ok()) return data.status();
-        before.data = *std::move(data);
-      }
-    }
-    v1::HistoryEvent* described = response.add_events();
-    const google::protobuf::Message* old_state = StateOf(before.event);
-    const google::protobuf::Message* new_state = StateOf(event);
-    if (old_state != nullptr || new_state != nullptr) {
-      for (std::string& field : ChangedFields(old_state, new_state)) {
-        described->add_changed_fields(std::move(field));
-      }
-    }
-    if (IsRecordEvent(event)) {
-      absl::StatusOr<nlohmann::json> data =
-          RecordData(event.has_record() ? &event.record() : nullptr);
-      if (!data.ok()) return data.status();
-      described->set_data_patch(DataPatch(before.data, *data));
-      before.data = *std::move(data);
-    }
-    before.event = event;
-    *described->mutable_event() = std::move(event);
+    if (inserted) RETURN_IF_ERROR(LoadStateBefore(*log_, event, &it->second));
+    RETURN_IF_ERROR(Describe(std::move(event), &it->second, response.add_events()));
   }
   if (more) {
     response.set_next_page_token(
