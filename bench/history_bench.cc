@@ -8,6 +8,7 @@
 //   catch-up     Subscribe from sequence 1 of a log of --records records (one RECORD_CREATED
 //                each, TaskRun JSON, written straight into the store in batches before the
 //                server starts), every parent, then one parent: events delivered per second.
+//                Then the same page from a HistoryReader in-process, without gRPC.
 //   live         a Subscribe stream tailing the log while one client makes --updates sequential
 //                UpdateRecord calls: the time from each call's acknowledgement to the arrival of
 //                its event on the stream (negative when the event came first), percentiles.
@@ -34,6 +35,7 @@
 #include "src/common/time_util.h"
 #include "src/common/uuid.h"
 #include "src/projections/store.h"
+#include "src/query/history_reader.h"
 #include "src/query/server.h"
 #include "tekton/results/v1alpha2/api.grpc.pb.h"
 
@@ -209,6 +211,23 @@ std::vector<double> TimeListEvents(v1::History::Stub& stub, const std::string& n
   return micros;
 }
 
+// The same first page as TimeListEvents, from a HistoryReader over the store at `dir` (the
+// server stopped): the server's own share of the call.
+std::vector<double> TimeReader(const std::string& dir, const std::string& name, int calls) {
+  absl::StatusOr<std::unique_ptr<Store>> store = Store::Open(dir);
+  Check(store.status(), "open store");
+  HistoryReader reader(&(*store)->log());
+  v1::ListEventsRequest request;
+  request.set_name(name);
+  std::vector<double> micros;
+  for (int i = 0; i < calls; ++i) {
+    const Clock::time_point start = Clock::now();
+    Check(reader.ListEvents(request).status(), "ListEvents");
+    micros.push_back(Micros(Clock::now() - start));
+  }
+  return micros;
+}
+
 // Delivery latency after acknowledgement of `updates` sequential updates of record `name`.
 std::vector<double> TimeLiveDelivery(v1::History::Stub& stub, api::Results::Stub& results,
                                      const std::string& name, uint64_t head, int updates) {
@@ -294,10 +313,14 @@ int Run(int argc, char** argv) {
   std::vector<double> live =
       TimeLiveDelivery(*history, *results, name, head, args["updates"].as<int>());
   (*server)->Shutdown(absl::Seconds(5));
+  server->reset();
+  std::vector<double> reader = TimeReader(dir, name, args["calls"].as<int>());
 
   std::printf("%-44s %12s %12s %12s\n", "case", "p50 ms", "p99 ms", "max ms");
   std::printf("%-44s %12.3f %12.3f %12.3f\n", "ListEvents first page (100-event record)",
               PercentileMs(&list, 0.5), PercentileMs(&list, 0.99), PercentileMs(&list, 1.0));
+  std::printf("%-44s %12.3f %12.3f %12.3f\n", "  the same, HistoryReader alone (no gRPC)",
+              PercentileMs(&reader, 0.5), PercentileMs(&reader, 0.99), PercentileMs(&reader, 1.0));
   std::printf("%-44s %12.3f %12.3f %12.3f\n", "live delivery after acknowledgement",
               PercentileMs(&live, 0.5), PercentileMs(&live, 0.99), PercentileMs(&live, 1.0));
   std::printf("catch-up, every parent: %llu events in %.2f s = %.0f events/s\n",
