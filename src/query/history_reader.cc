@@ -5,7 +5,7 @@
 #include <string>
 #include <utility>
 
-#include "absl/container/flat_hash_map.h"
+#include "absl/container/node_hash_map.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "runledger/v1/history_page_token.pb.h"
@@ -17,8 +17,6 @@
 
 namespace runledger {
 namespace {
-
-namespace api = tekton::results::v1alpha2;
 
 // Events read from the log per MultiGet while filling a page.
 constexpr size_t kGetChunk = 64;
@@ -260,7 +258,7 @@ absl::StatusOr<v1::ListEventsResponse> HistoryReader::ListEvents(
   more = more || events->size() < sequences->size();
 
   v1::ListEventsResponse response;
-  absl::flat_hash_map<std::string, KnownState> known;
+  absl::node_hash_map<std::string, KnownState> known;  // stable: `last` may point into one
   for (v1::Event& event : *events) {
     auto [it, inserted] = known.try_emplace(event.name());
     if (inserted) RETURN_IF_ERROR(LoadStateBefore(*log_, event, &it->second));
@@ -388,5 +386,7 @@ absl::StatusOr<v1::ListChangesResponse> HistoryReader::ListChanges(
   }
   return response;
 }
+
+#undef RETURN_IF_ERROR
 
 }  // namespace runledger

@@ -80,7 +80,10 @@ class HistoryService::Subscription : public grpc::ServerWriteReactor<v1::Subscri
 HistoryService::HistoryService(const EventLog* log)
     : log_(log), reader_(log), tail_thread_([this] { TailLoop(); }) {}
 
-HistoryService::~HistoryService() { Shutdown(); }
+HistoryService::~HistoryService() {
+  Shutdown();
+  tail_thread_.join();
+}
 
 grpc::ServerUnaryReactor* HistoryService::ListEvents(grpc::CallbackServerContext* context,
                                                      const v1::ListEventsRequest* request,
@@ -188,7 +191,6 @@ void HistoryService::Shutdown() {
   }
   // Each was parked: now this thread's to finish (Pump sees stopping_ and does).
   for (Subscription* subscription : parked) subscription->Pump();
-  if (tail_thread_.joinable()) tail_thread_.join();
 }
 
 }  // namespace runledger

@@ -12,16 +12,9 @@ namespace {
 
 namespace api = tekton::results::v1alpha2;
 
-// Who makes a write, for its event's source: "api:" and the caller's authenticated identity when
-// its channel has one (e.g. a TLS client certificate), else its address ("api:ipv4:10.0.0.7:5123").
+// Who makes a write, for its event's source: "api:" and the caller's address
+// ("api:ipv4:10.0.0.7:5123"), until authentication gives callers an identity to name instead.
 std::string Source(grpc::CallbackServerContext* context) {
-  std::shared_ptr<const grpc::AuthContext> auth = context->auth_context();
-  if (auth != nullptr && auth->IsPeerAuthenticated()) {
-    const std::vector<grpc::string_ref> identity = auth->GetPeerIdentity();
-    if (!identity.empty()) {
-      return absl::StrCat("api:", absl::string_view(identity[0].data(), identity[0].size()));
-    }
-  }
   return absl::StrCat("api:", context->peer());
 }
 
