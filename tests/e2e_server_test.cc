@@ -30,7 +30,7 @@ TEST(E2eServerTest, HealthReportsServingForTheServerAndItsServices) {
   {
     auto stub = Health::NewStub(server.NewChannel());
     for (const std::string service :
-         {"", "tekton.results.v1alpha2.Results", "runledger.v1.Ingest"}) {
+         {"", "tekton.results.v1alpha2.Results", "runledger.v1.Ingest", "runledger.v1.History"}) {
       HealthCheckResponse response;
       grpc::Status status = Check(*stub, service, &response);
       ASSERT_TRUE(status.ok()) << service << ": " << status.error_message();

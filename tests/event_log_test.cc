@@ -340,7 +340,8 @@ TEST(DatabaseTest, OpensLogFamiliesAndRequestedProjectionFamilies) {
   e2e::TempDir dir;
   absl::StatusOr<std::unique_ptr<Database>> database = Database::Open(dir.path(), {"proj"});
   ASSERT_TRUE(database.ok()) << database.status();
-  EXPECT_THAT((*database)->FamilyNames(), ElementsAre("default", "history", "log", "meta", "proj"));
+  EXPECT_THAT((*database)->FamilyNames(),
+              ElementsAre("changes", "default", "history", "log", "meta", "proj"));
   EXPECT_NE((*database)->family("proj"), nullptr);
   EXPECT_EQ((*database)->family("missing"), nullptr);
 }

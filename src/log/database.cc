@@ -59,7 +59,8 @@ absl::StatusOr<std::unique_ptr<Database>> Database::Open(
     const std::string& dir, const std::vector<std::string>& projection_families,
     const Options& options) {
   std::set<std::string> names = {rocksdb::kDefaultColumnFamilyName, std::string(kLogFamily),
-                                 std::string(kHistoryFamily), std::string(kMetaFamily)};
+                                 std::string(kHistoryFamily), std::string(kChangesFamily),
+                                 std::string(kMetaFamily)};
   names.insert(projection_families.begin(), projection_families.end());
   std::vector<std::string> existing;
   if (rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), dir, &existing).ok()) {

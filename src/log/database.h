@@ -1,8 +1,9 @@
 // Database: the single RocksDB instance under a data directory and its column families.
 //
-// The log owns three column families (formats in event_log.h):
+// The log owns four column families (formats in event_log.h):
 //   log      the events, keyed by sequence number
 //   history  the per-entity index of the log
+//   changes  the per-parent index of the log
 //   meta     small bookkeeping values such as projection checkpoints
 // Every projection keeps its state in a column family of its own (named by the projection), so
 // that dropping a projection is dropping one column family. All column families share one WAL,
@@ -25,6 +26,7 @@ namespace runledger {
 
 inline constexpr absl::string_view kLogFamily = "log";
 inline constexpr absl::string_view kHistoryFamily = "history";
+inline constexpr absl::string_view kChangesFamily = "changes";
 inline constexpr absl::string_view kMetaFamily = "meta";
 
 absl::Status FromRocks(const rocksdb::Status& status);

@@ -12,6 +12,35 @@ namespace {
 // A group is capped so that its batch stays bounded in memory and latency.
 constexpr size_t kMaxGroupProposals = 1024;
 
+constexpr absl::string_view kChangesIndexedKey = "changes-indexed";
+// Events read per batch while indexing the changes of an older log.
+constexpr size_t kIndexChunk = 10000;
+
+std::string KeyPrefix(absl::string_view name) {
+  return absl::StrCat(name, absl::string_view("\0", 1));
+}
+
+// The sequence numbers within [from, to] of the keys `prefix + LogKey(sequence)` of `family`, in
+// order, at most `max`.
+absl::StatusOr<std::vector<uint64_t>> ScanSequences(const Database& database,
+                                                    absl::string_view family,
+                                                    const std::string& prefix, uint64_t from,
+                                                    uint64_t to, size_t max) {
+  std::vector<uint64_t> sequences;
+  std::unique_ptr<rocksdb::Iterator> it(
+      database.db()->NewIterator(rocksdb::ReadOptions(), database.family(family)));
+  const std::string start = absl::StrCat(prefix, EventLog::LogKey(from));
+  for (it->Seek(ToSlice(start)); it->Valid() && sequences.size() < max; it->Next()) {
+    const absl::string_view key = ToView(it->key());
+    if (!absl::StartsWith(key, prefix)) break;
+    const uint64_t sequence = EventLog::DecodeLogKey(key.substr(prefix.size()));
+    if (sequence > to) break;
+    sequences.push_back(sequence);
+  }
+  if (!it->status().ok()) return FromRocks(it->status());
+  return sequences;
+}
+
 // Appends a fixed list of events; what Append waits on.
 class EventsProposal : public EventLog::Proposal {
  public:
@@ -73,6 +102,14 @@ std::string EventLog::HistoryKey(absl::string_view name, uint64_t sequence) {
   return key;
 }
 
+std::string EventLog::ChangesKey(absl::string_view parent, uint64_t sequence) {
+  return HistoryKey(parent, sequence);  // the same layout, under the parent
+}
+
+absl::string_view EventLog::ParentOf(absl::string_view name) {
+  return name.substr(0, name.find('/'));
+}
+
 std::optional<uint64_t> EventLog::HistorySequence(absl::string_view key, absl::string_view name) {
   if (key.size() != name.size() + 9 || !absl::StartsWith(key, name) || key[name.size()] != '\0') {
     return std::nullopt;
@@ -89,6 +126,8 @@ absl::Status EventLog::Open() {
     absl::MutexLock lock(&mu_);
     last_sequence_ = it->Valid() ? DecodeLogKey(ToView(it->key())) : 0;
   }
+  absl::Status indexed = IndexChanges();
+  if (!indexed.ok()) return indexed;
   commit_thread_ = std::thread([this] { CommitLoop(); });
   delivery_thread_ = std::thread([this] { DeliverLoop(); });
   return absl::OkStatus();
@@ -162,14 +201,41 @@ void EventLog::DeliverLoop() {
   }
 }
 
+absl::Status EventLog::IndexChanges() {
+  rocksdb::DB* db = database_->db();
+  rocksdb::ColumnFamilyHandle* meta = database_->family(kMetaFamily);
+  std::string marker;
+  rocksdb::Status s = db->Get(rocksdb::ReadOptions(), meta, ToSlice(kChangesIndexedKey), &marker);
+  if (!s.IsNotFound()) return FromRocks(s);
+  for (uint64_t from = 1;;) {
+    absl::StatusOr<std::vector<v1::Event>> events = Read(from, kIndexChunk);
+    if (!events.ok()) return events.status();
+    if (events->empty()) break;
+    rocksdb::WriteBatch batch;
+    for (const v1::Event& event : *events) {
+      s = batch.Put(database_->family(kChangesFamily),
+                    ChangesKey(ParentOf(event.name()), event.sequence()), "");
+      if (!s.ok()) return FromRocks(s);
+    }
+    s = db->Write(rocksdb::WriteOptions(), &batch);
+    if (!s.ok()) return FromRocks(s);
+    from = events->back().sequence() + 1;
+  }
+  rocksdb::WriteOptions synced;
+  synced.sync = true;
+  return FromRocks(db->Put(synced, meta, ToSlice(kChangesIndexedKey), "1"));
+}
+
 absl::Status EventLog::Stage(const std::vector<v1::Event>& events,
                              rocksdb::WriteBatchWithIndex* batch) {
   rocksdb::ColumnFamilyHandle* log = database_->family(kLogFamily);
   rocksdb::ColumnFamilyHandle* history = database_->family(kHistoryFamily);
+  rocksdb::ColumnFamilyHandle* changes = database_->family(kChangesFamily);
   std::vector<const v1::Event*> staged;
   for (const v1::Event& event : events) {
     rocksdb::Status s = batch->Put(log, LogKey(event.sequence()), SerializeDeterministic(event));
     if (s.ok()) s = batch->Put(history, HistoryKey(event.name(), event.sequence()), "");
+    if (s.ok()) s = batch->Put(changes, ChangesKey(ParentOf(event.name()), event.sequence()), "");
     if (!s.ok()) return FromRocks(s);
     staged.push_back(&event);
   }
@@ -214,11 +280,15 @@ std::vector<absl::Status> EventLog::Commit(absl::Span<const std::unique_ptr<Prop
   return outcomes;
 }
 
-absl::StatusOr<std::vector<v1::Event>> EventLog::Read(uint64_t from, size_t max_events) const {
+absl::StatusOr<std::vector<v1::Event>> EventLog::Read(uint64_t from, size_t max_events,
+                                                      size_t max_bytes) const {
   std::vector<v1::Event> events;
   std::unique_ptr<rocksdb::Iterator> it(
       database_->db()->NewIterator(rocksdb::ReadOptions(), database_->family(kLogFamily)));
-  for (it->Seek(LogKey(from)); it->Valid() && events.size() < max_events; it->Next()) {
+  size_t bytes = 0;
+  for (it->Seek(LogKey(from)); it->Valid() && events.size() < max_events && bytes < max_bytes;
+       it->Next()) {
+    bytes += it->value().size();
     if (!events.emplace_back().ParseFromArray(it->value().data(), it->value().size())) {
       return absl::DataLossError(
           absl::StrCat("undecodable event at sequence ", DecodeLogKey(ToView(it->key()))));
@@ -240,14 +310,58 @@ absl::StatusOr<v1::Event> EventLog::Get(uint64_t sequence) const {
   return event;
 }
 
-absl::StatusOr<std::vector<uint64_t>> EventLog::EntitySequences(absl::string_view name) const {
-  std::string prefix = absl::StrCat(name, absl::string_view("\0", 1));
+absl::StatusOr<std::vector<v1::Event>> EventLog::GetMany(
+    const std::vector<uint64_t>& sequences) const {
+  std::vector<std::string> keys;
+  keys.reserve(sequences.size());
+  for (uint64_t sequence : sequences) keys.push_back(LogKey(sequence));
+  std::vector<rocksdb::Slice> slices(keys.begin(), keys.end());
+  std::vector<rocksdb::PinnableSlice> values(keys.size());
+  std::vector<rocksdb::Status> statuses(keys.size());
+  database_->db()->MultiGet(rocksdb::ReadOptions(), database_->family(kLogFamily), slices.size(),
+                            slices.data(), values.data(), statuses.data());
+  std::vector<v1::Event> events(sequences.size());
+  for (size_t i = 0; i < sequences.size(); ++i) {
+    if (!statuses[i].ok()) return FromRocks(statuses[i]);
+    if (!events[i].ParseFromArray(values[i].data(), values[i].size())) {
+      return absl::DataLossError(absl::StrCat("undecodable event at sequence ", sequences[i]));
+    }
+  }
+  return events;
+}
+
+absl::StatusOr<std::vector<uint64_t>> EventLog::EntitySequences(absl::string_view name,
+                                                                uint64_t from, uint64_t to,
+                                                                size_t max) const {
+  return ScanSequences(*database_, kHistoryFamily, KeyPrefix(name), from, to, max);
+}
+
+absl::StatusOr<std::vector<uint64_t>> EventLog::ParentSequences(absl::string_view parent,
+                                                                uint64_t from, uint64_t to,
+                                                                size_t max) const {
+  return ScanSequences(*database_, kChangesFamily, KeyPrefix(parent), from, to, max);
+}
+
+absl::StatusOr<std::optional<uint64_t>> EventLog::LastEntitySequence(absl::string_view name,
+                                                                     uint64_t at) const {
+  std::unique_ptr<rocksdb::Iterator> it(
+      database_->db()->NewIterator(rocksdb::ReadOptions(), database_->family(kHistoryFamily)));
+  it->SeekForPrev(HistoryKey(name, at));
+  if (!it->status().ok()) return FromRocks(it->status());
+  if (!it->Valid()) return std::nullopt;
+  return HistorySequence(ToView(it->key()), name);
+}
+
+absl::StatusOr<std::vector<uint64_t>> EventLog::PrefixSequences(absl::string_view name_prefix,
+                                                                uint64_t from, uint64_t to) const {
   std::vector<uint64_t> sequences;
   std::unique_ptr<rocksdb::Iterator> it(
       database_->db()->NewIterator(rocksdb::ReadOptions(), database_->family(kHistoryFamily)));
-  for (it->Seek(ToSlice(prefix)); it->Valid() && it->key().starts_with(ToSlice(prefix));
+  for (it->Seek(ToSlice(name_prefix)); it->Valid() && it->key().starts_with(ToSlice(name_prefix));
        it->Next()) {
-    sequences.push_back(DecodeLogKey(ToView(it->key()).substr(prefix.size())));
+    const absl::string_view key = ToView(it->key());
+    const uint64_t sequence = DecodeLogKey(key.substr(key.size() - 8));
+    if (sequence >= from && sequence <= to) sequences.push_back(sequence);
   }
   if (!it->status().ok()) return FromRocks(it->status());
   return sequences;

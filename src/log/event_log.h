@@ -5,8 +5,16 @@
 //                            value = runledger.v1.Event, deterministic protobuf encoding
 //   column family "history": key = entity name, '\0', sequence as 8 bytes big-endian
 //                            value = empty
+//   column family "changes": key = parent, '\0', sequence as 8 bytes big-endian
+//                            value = empty
+//     where parent is the first segment of the event's entity name (`<parent>/results/...`).
+//   column family "meta":    key "changes-indexed" = "1" once the "changes" family indexes
+//                            every event (Open indexes a log written before it existed).
 // Entity names (Result and Record names) never contain '\0', so one entity's history keys are
-// exactly the keys with prefix `name + '\0'`, in sequence order.
+// exactly the keys with prefix `name + '\0'`, in sequence order; a Result's records' keys are
+// those with prefix `<result name>/records/`; one parent's changes, those with prefix
+// `parent + '\0'`. The index entries of an event are written in the same atomic batch as the
+// event.
 //
 // Writes go through one commit thread. It takes every proposal queued so far as a group and,
 // one proposal at a time, lets it decide its events against the latest state: the database plus
@@ -111,19 +119,39 @@ class EventLog {
   // LastSequence(). Projection workers tail the log with it.
   uint64_t AwaitAfter(uint64_t sequence, absl::Duration timeout) const;
 
-  // Up to `max_events` events with sequence >= `from`, in order.
-  absl::StatusOr<std::vector<v1::Event>> Read(uint64_t from, size_t max_events) const;
+  // Up to `max_events` events with sequence >= `from`, in order, stopping after the event that
+  // brings their encoded size to `max_bytes`.
+  absl::StatusOr<std::vector<v1::Event>> Read(uint64_t from, size_t max_events,
+                                              size_t max_bytes = SIZE_MAX) const;
 
   // The event with sequence `sequence`.
   absl::StatusOr<v1::Event> Get(uint64_t sequence) const;
 
-  // The sequence numbers of every event about entity `name`, in order, read from the history
-  // index (no scan of the log).
-  absl::StatusOr<std::vector<uint64_t>> EntitySequences(absl::string_view name) const;
+  // The sequence numbers of the events about entity `name` within [from, to], in order, at most
+  // `max`, read from the history index (no scan of the log).
+  absl::StatusOr<std::vector<uint64_t>> EntitySequences(absl::string_view name, uint64_t from = 0,
+                                                        uint64_t to = UINT64_MAX,
+                                                        size_t max = SIZE_MAX) const;
+  // The last sequence number of an event about `name` that is <= `at`, if any.
+  absl::StatusOr<std::optional<uint64_t>> LastEntitySequence(absl::string_view name,
+                                                             uint64_t at) const;
+  // The sequence numbers within [from, to] of the events about every entity whose name starts
+  // with `name_prefix` (e.g. a Result's records), in no particular order.
+  absl::StatusOr<std::vector<uint64_t>> PrefixSequences(absl::string_view name_prefix,
+                                                        uint64_t from, uint64_t to) const;
+  // The sequence numbers of the events under `parent` within [from, to], in order, at most
+  // `max`, read from the changes index.
+  absl::StatusOr<std::vector<uint64_t>> ParentSequences(absl::string_view parent, uint64_t from,
+                                                        uint64_t to, size_t max) const;
+  // The events with the given sequence numbers, in that order (each must exist).
+  absl::StatusOr<std::vector<v1::Event>> GetMany(const std::vector<uint64_t>& sequences) const;
 
   static std::string LogKey(uint64_t sequence);
   static uint64_t DecodeLogKey(absl::string_view key);
   static std::string HistoryKey(absl::string_view name, uint64_t sequence);
+  static std::string ChangesKey(absl::string_view parent, uint64_t sequence);
+  // The parent segment of entity name `name`.
+  static absl::string_view ParentOf(absl::string_view name);
   // The sequence of history key `key` if it is one of entity `name`'s.
   static std::optional<uint64_t> HistorySequence(absl::string_view key, absl::string_view name);
 
@@ -133,7 +161,9 @@ class EventLog {
   void DeliverLoop();
   // Runs and writes one group; returns each proposal's outcome.
   std::vector<absl::Status> Commit(absl::Span<const std::unique_ptr<Proposal>> group);
-  // Stages `events` (log and history entries, folded effects) in `batch`.
+  // Writes the changes index of a log that was written before it existed, once.
+  absl::Status IndexChanges();
+  // Stages `events` (log, history and changes entries, folded effects) in `batch`.
   absl::Status Stage(const std::vector<v1::Event>& events, rocksdb::WriteBatchWithIndex* batch);
 
   Database* const database_;

@@ -13,8 +13,6 @@
 
 namespace runledger {
 
-grpc::Status ToGrpcStatus(const absl::Status& status);
-
 class ResultsService final : public tekton::results::v1alpha2::Results::CallbackService {
  public:
   ResultsService(Ingestor* ingestor, const Store* store)

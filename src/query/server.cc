@@ -10,6 +10,7 @@ namespace runledger {
 namespace {
 
 constexpr absl::string_view kResultsServiceName = "tekton.results.v1alpha2.Results";
+constexpr absl::string_view kHistoryServiceName = "runledger.v1.History";
 
 std::string HostOf(absl::string_view listen) {
   size_t colon = listen.rfind(':');
@@ -26,11 +27,13 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   server->ingestor_ = std::make_unique<Ingestor>(&server->store_->log(), &server->store_->reader());
   server->results_service_ =
       std::make_unique<ResultsService>(server->ingestor_.get(), server->store_.get());
+  server->history_service_ = std::make_unique<HistoryService>(&server->store_->log());
 
   server->ingest_service_ = std::make_unique<IngestService>(server->ingestor_.get());
 
   server->health_service_ = std::make_unique<HealthService>(
-      std::vector<std::string>{std::string(kResultsServiceName), IngestService::kServiceName});
+      std::vector<std::string>{std::string(kResultsServiceName), IngestService::kServiceName,
+                               std::string(kHistoryServiceName)});
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   int port = 0;
@@ -39,6 +42,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   builder.SetMaxSendMessageSize(100 << 20);
   builder.RegisterService(server->results_service_.get());
   builder.RegisterService(server->ingest_service_.get());
+  builder.RegisterService(server->history_service_.get());
   builder.RegisterService(server->health_service_.get());
   server->grpc_server_ = builder.BuildAndStart();
   if (server->grpc_server_ == nullptr || port == 0) {
@@ -51,11 +55,13 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
 void Server::Shutdown(absl::Duration grace) {
   if (grpc_server_ == nullptr) return;
   health_service_->Shutdown();
+  history_service_->Shutdown();
   grpc_server_->Shutdown(absl::ToChronoTime(absl::Now() + grace));
   grpc_server_->Wait();
   grpc_server_.reset();
   results_service_.reset();
   ingest_service_.reset();
+  history_service_.reset();
   health_service_.reset();
   ingestor_.reset();
   store_.reset();

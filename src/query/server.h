@@ -1,7 +1,7 @@
 // Server: a running RunLedger: the store opened on a data directory and the gRPC server in front
-// of it (Results service, the watcher's Ingest service, health, reflection). Shutdown drains
-// in-flight RPCs before the store closes, so every acknowledged write is durable and nothing is
-// left half-done.
+// of it (Results and History services, the watcher's Ingest service, health, reflection).
+// Shutdown drains in-flight RPCs before the store closes, so every acknowledged write is durable
+// and nothing is left half-done.
 #ifndef RUNLEDGER_QUERY_SERVER_H_
 #define RUNLEDGER_QUERY_SERVER_H_
 
@@ -15,6 +15,7 @@
 #include "src/ingest/ingestor.h"
 #include "src/projections/store.h"
 #include "src/query/health_service.h"
+#include "src/query/history_service.h"
 #include "src/query/results_service.h"
 
 namespace runledger {
@@ -46,6 +47,7 @@ class Server {
   std::unique_ptr<Ingestor> ingestor_;
   std::unique_ptr<ResultsService> results_service_;
   std::unique_ptr<IngestService> ingest_service_;
+  std::unique_ptr<HistoryService> history_service_;
   std::unique_ptr<HealthService> health_service_;
   std::unique_ptr<grpc::Server> grpc_server_;
 };

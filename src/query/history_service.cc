@@ -1,0 +1,196 @@
+#include "src/query/history_service.h"
+
+#include <algorithm>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "src/query/reply.h"
+
+namespace runledger {
+namespace {
+
+// A Subscribe batch: at most this many events, stopping after the one that reaches the bytes.
+constexpr size_t kBatchEvents = 512;
+constexpr size_t kBatchBytes = 1 << 20;
+// How long the tail thread waits for the log before checking for shutdown.
+constexpr absl::Duration kTailWait = absl::Milliseconds(100);
+
+}  // namespace
+
+// One Subscribe stream: reads a batch of its feed and writes it; when the write is done, reads
+// the next; when there is none, parks until the tail thread resumes it.
+class HistoryService::Subscription : public grpc::ServerWriteReactor<v1::SubscribeResponse> {
+ public:
+  Subscription(HistoryService* service, std::string parent, uint64_t from)
+      : service_(service), parent_(std::move(parent)), next_(std::max<uint64_t>(from, 1)) {}
+
+  // Reads the next batch and starts writing it, or parks, or finishes. Only the owner calls it.
+  void Pump() {
+    while (true) {
+      if (std::optional<grpc::Status> reason = service_->StopReason(this)) return Finish(*reason);
+      const uint64_t head = service_->log_->LastSequence();
+      absl::StatusOr<std::vector<v1::Event>> events =
+          service_->reader_.ReadChanges(parent_, next_, head, kBatchEvents, kBatchBytes);
+      if (!events.ok()) return Finish(ToGrpcStatus(events.status()));
+      if (!events->empty()) {
+        next_ = events->back().sequence() + 1;
+        response_.Clear();
+        for (v1::Event& event : *events) *response_.add_events() = std::move(event);
+        return StartWrite(&response_);
+      }
+      next_ = std::max(next_, head + 1);
+      grpc::Status reason;
+      switch (service_->Park(this, head, &reason)) {
+        case Parking::kParked:
+          return;
+        case Parking::kReadAgain:
+          continue;
+        case Parking::kStop:
+          return Finish(reason);
+      }
+    }
+  }
+
+  void OnWriteDone(bool ok) override {
+    if (!ok) return Finish(grpc::Status(grpc::StatusCode::CANCELLED, "the stream is broken"));
+    Pump();
+  }
+
+  void OnCancel() override {
+    if (service_->Cancel(this)) {
+      Finish(grpc::Status(grpc::StatusCode::CANCELLED, "cancelled by the client"));
+    }
+  }
+
+  void OnDone() override {
+    service_->Forget(this);
+    delete this;
+  }
+
+  uint64_t next() const { return next_; }
+
+ private:
+  HistoryService* const service_;
+  const std::string parent_;
+  uint64_t next_;  // the first sequence number not yet read
+  v1::SubscribeResponse response_;
+};
+
+HistoryService::HistoryService(const EventLog* log)
+    : log_(log), reader_(log), tail_thread_([this] { TailLoop(); }) {}
+
+HistoryService::~HistoryService() {
+  Shutdown();
+  tail_thread_.join();
+}
+
+grpc::ServerUnaryReactor* HistoryService::ListEvents(grpc::CallbackServerContext* context,
+                                                     const v1::ListEventsRequest* request,
+                                                     v1::ListEventsResponse* response) {
+  return Reply(context, reader_.ListEvents(*request), response);
+}
+
+grpc::ServerUnaryReactor* HistoryService::GetResultAt(grpc::CallbackServerContext* context,
+                                                      const v1::GetAtRequest* request,
+                                                      v1::ResultAt* response) {
+  return Reply(context, reader_.GetResultAt(*request), response);
+}
+
+grpc::ServerUnaryReactor* HistoryService::GetRecordAt(grpc::CallbackServerContext* context,
+                                                      const v1::GetAtRequest* request,
+                                                      v1::RecordAt* response) {
+  return Reply(context, reader_.GetRecordAt(*request), response);
+}
+
+grpc::ServerUnaryReactor* HistoryService::ListChanges(grpc::CallbackServerContext* context,
+                                                      const v1::ListChangesRequest* request,
+                                                      v1::ListChangesResponse* response) {
+  return Reply(context, reader_.ListChanges(*request), response);
+}
+
+grpc::ServerWriteReactor<v1::SubscribeResponse>* HistoryService::Subscribe(
+    grpc::CallbackServerContext* context, const v1::SubscribeRequest* request) {
+  auto* subscription = new Subscription(this, request->parent(), request->from_sequence());
+  absl::Status valid = HistoryReader::CheckFeedParent(request->parent());
+  if (!valid.ok()) {
+    subscription->Finish(ToGrpcStatus(valid));
+  } else {
+    subscription->Pump();
+  }
+  return subscription;
+}
+
+std::optional<grpc::Status> HistoryService::StopReason(const Subscription* subscription) {
+  absl::MutexLock lock(&mu_);
+  if (cancelled_.contains(subscription)) {
+    return grpc::Status(grpc::StatusCode::CANCELLED, "cancelled by the client");
+  }
+  if (stopping_) {
+    return grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                        absl::StrCat("the server is shutting down; resume with from_sequence ",
+                                     subscription->next()));
+  }
+  return std::nullopt;
+}
+
+HistoryService::Parking HistoryService::Park(Subscription* subscription, uint64_t head,
+                                             grpc::Status* reason) {
+  if (std::optional<grpc::Status> stop = StopReason(subscription)) {
+    *reason = *std::move(stop);
+    return Parking::kStop;
+  }
+  absl::MutexLock lock(&mu_);
+  // Checked under mu_, which the tail thread holds while it resumes: an event that lands after
+  // this check finds the subscription parked.
+  if (log_->LastSequence() > head) return Parking::kReadAgain;
+  parked_[subscription] = head;
+  return Parking::kParked;
+}
+
+bool HistoryService::Cancel(Subscription* subscription) {
+  absl::MutexLock lock(&mu_);
+  cancelled_.insert(subscription);
+  return parked_.erase(subscription) > 0;
+}
+
+void HistoryService::Forget(Subscription* subscription) {
+  absl::MutexLock lock(&mu_);
+  cancelled_.erase(subscription);
+}
+
+void HistoryService::TailLoop() {
+  uint64_t seen = log_->LastSequence();
+  while (true) {
+    const uint64_t head = log_->AwaitAfter(seen, kTailWait);
+    std::vector<Subscription*> ready;
+    {
+      absl::MutexLock lock(&mu_);
+      if (stopping_) return;
+      for (auto it = parked_.begin(); it != parked_.end();) {
+        if (it->second < head) {
+          ready.push_back(it->first);
+          parked_.erase(it++);
+        } else {
+          ++it;
+        }
+      }
+    }
+    seen = head;
+    for (Subscription* subscription : ready) subscription->Pump();
+  }
+}
+
+void HistoryService::Shutdown() {
+  std::vector<Subscription*> parked;
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;
+    for (auto& [subscription, head] : parked_) parked.push_back(subscription);
+    parked_.clear();
+  }
+  // Each was parked: now this thread's to finish (Pump sees stopping_ and does).
+  for (Subscription* subscription : parked) subscription->Pump();
+}
+
+}  // namespace runledger
