@@ -1,17 +1,6 @@
 #include "src/projections/summary_aggregate.h"
 
 namespace runledger {
-namespace {
-
-void KeepLower(std::optional<int64_t> value, std::optional<int64_t>* extreme) {
-  if (value && (!*extreme || *value < **extreme)) *extreme = value;
-}
-
-void KeepHigher(std::optional<int64_t> value, std::optional<int64_t>* extreme) {
-  if (value && (!*extreme || *value > **extreme)) *extreme = value;
-}
-
-}  // namespace
 
 SummaryAggregate SummaryAggregate::Of(StatusBucket bucket, std::optional<int64_t> duration_micros,
                                       std::optional<int64_t> start_micros) {
@@ -25,17 +14,6 @@ SummaryAggregate SummaryAggregate::Of(StatusBucket bucket, std::optional<int64_t
   }
   a.last_start_micros = start_micros;
   return a;
-}
-
-void SummaryAggregate::Add(const SummaryAggregate& other) {
-  total += other.total;
-  for (int i = 0; i < kStatusBuckets; ++i) buckets[i] += other.buckets[i];
-  durations += other.durations;
-  duration_sum.days += other.duration_sum.days;
-  duration_sum.micros += other.duration_sum.micros;
-  KeepLower(other.min_duration_micros, &min_duration_micros);
-  KeepHigher(other.max_duration_micros, &max_duration_micros);
-  KeepHigher(other.last_start_micros, &last_start_micros);
 }
 
 bool SummaryAggregate::Remove(const SummaryAggregate& run) {

@@ -54,6 +54,21 @@ struct SummaryAggregate {
   bool operator==(const SummaryAggregate& o) const;
 };
 
+// Inline: summaries add up every cell they read.
+inline void SummaryAggregate::Add(const SummaryAggregate& other) {
+  auto keep = [](std::optional<int64_t> value, std::optional<int64_t>* extreme, bool lower) {
+    if (value && (!*extreme || (lower ? *value < **extreme : *value > **extreme))) *extreme = value;
+  };
+  total += other.total;
+  for (int i = 0; i < kStatusBuckets; ++i) buckets[i] += other.buckets[i];
+  durations += other.durations;
+  duration_sum.days += other.duration_sum.days;
+  duration_sum.micros += other.duration_sum.micros;
+  keep(other.min_duration_micros, &min_duration_micros, true);
+  keep(other.max_duration_micros, &max_duration_micros, false);
+  keep(other.last_start_micros, &last_start_micros, false);
+}
+
 // Days since the epoch of a time in microseconds (rounded down), in UTC.
 int32_t DayOf(int64_t micros);
 

@@ -68,6 +68,8 @@ class SummaryCube {
     absl::string_view Text(uint32_t id) const { return cube_.strings_[id]; }
     // The id of a string, if any cell has ever held it.
     std::optional<uint32_t> Id(absl::string_view text) const;
+    // One more than the largest string id.
+    size_t id_limit() const { return cube_.strings_.size(); }
 
    private:
     friend class SummaryCube;

@@ -347,6 +347,47 @@ uint64_t CellGroupKey(const GroupBy& g, const SummaryCube::Key& cell) {
   return 0;
 }
 
+// Sums cell aggregates per group key. A key with a small dense form (a string id, a pair of ids
+// of a store with few strings, a day since 1970) finds its sum by index instead of by hashing.
+class GroupSums {
+ public:
+  static constexpr size_t kDenseLimit = size_t{1} << 16;
+
+  GroupSums(const GroupBy& g, size_t id_limit) : g_(g), id_limit_(id_limit) {
+    dense_.assign(kDenseLimit, -1);
+  }
+
+  void Add(const SummaryCube::Key& cell, const SummaryAggregate& aggregate) {
+    const uint64_t key = CellGroupKey(g_, cell);
+    const uint64_t dense = DenseIndex(key);
+    int32_t* slot =
+        dense < kDenseLimit ? &dense_[dense] : &sparse_.try_emplace(key, -1).first->second;
+    if (*slot < 0) {
+      *slot = static_cast<int32_t>(sums_.size());
+      sums_.emplace_back(key, SummaryAggregate());
+    }
+    sums_[*slot].second.Add(aggregate);
+  }
+
+  const std::vector<std::pair<uint64_t, SummaryAggregate>>& sums() const { return sums_; }
+
+ private:
+  // The key's dense index, or kDenseLimit or more when it has none.
+  uint64_t DenseIndex(uint64_t key) const {
+    if (g_.kind == GroupKind::kPipeline || g_.kind == GroupKind::kRepository) {
+      if (id_limit_ * id_limit_ > kDenseLimit) return kDenseLimit;
+      return (key >> 32) * id_limit_ + (key & 0xffffffff);
+    }
+    return key;  // an id, a day (kNoDay and days before 1970 are large), or 0
+  }
+
+  const GroupBy g_;
+  const size_t id_limit_;
+  std::vector<int32_t> dense_;
+  absl::flat_hash_map<uint64_t, int32_t> sparse_;
+  std::vector<std::pair<uint64_t, SummaryAggregate>> sums_;
+};
+
 GroupSource CellGroupSource(const GroupBy& g, uint64_t key, const SummaryCube::View& view) {
   auto text = [&](uint32_t id) -> std::optional<absl::string_view> {
     if (id == SummaryCube::kAbsent) return std::nullopt;
@@ -389,13 +430,11 @@ void SummarizeCells(const SummaryCube& cube, const SummaryQuery& query, CellCons
   }
   cube.Read([&](const SummaryCube::View& view) {
     const CellMatcher matcher(constraint, view);
-    absl::flat_hash_map<uint64_t, SummaryAggregate> by_key;
+    GroupSums sums(query.group_by, view.id_limit());
     for (const SummaryCube::Cell& cell : view.cells()) {
-      if (matcher.Matches(cell.key)) {
-        by_key[CellGroupKey(query.group_by, cell.key)].Add(cell.aggregate);
-      }
+      if (matcher.Matches(cell.key)) sums.Add(cell.key, cell.aggregate);
     }
-    for (const auto& [key, aggregate] : by_key) {
+    for (const auto& [key, aggregate] : sums.sums()) {
       groups->Add(GroupOf(query.group_by, CellGroupSource(query.group_by, key, view)), aggregate);
     }
   });
