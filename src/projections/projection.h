@@ -72,7 +72,7 @@ class Projection {
   virtual absl::Status FinishBatch(FoldState& state) { return absl::OkStatus(); }
 
   // For a projection that mirrors its state in memory. Such a projection must be folded behind
-  // the log (ProjectionSet::CatchUp, which calls these), never inline with appends.
+  // the log (FoldChunk in fold.h, which calls these), never inline with appends.
   // Load: (re)build the mirror from the committed state in `family` — at open, after a reset, and
   // after a batch holding Apply effects was dropped. Committed: the batch holding the effects of
   // every Apply since the last Load or Committed is written; publish them.
