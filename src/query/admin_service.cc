@@ -2,7 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "src/query/index_definition.h"
-#include "src/query/results_service.h"
+#include "src/query/reply.h"
 
 namespace runledger {
 
