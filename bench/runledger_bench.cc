@@ -82,6 +82,7 @@ struct Config {
   int64_t filter_pages;
   int64_t summary_calls;
   std::string pipeline;
+  std::string extra_filter;
   Phase phase;
   uint64_t seed;
   std::string token;
@@ -117,6 +118,10 @@ cxxopts::Options MakeOptions() {
       cxxopts::value<int64_t>()->default_value("200"));
   add("pipeline", "Pipeline name the label and name-prefix filter cases look for",
       cxxopts::value<std::string>()->default_value("test-web"));
+  add("extra-filter",
+      "A further filter case, measured like the unindexed one (e.g. a filter a user index "
+      "answers: run it with and without the index)",
+      cxxopts::value<std::string>()->default_value(""));
   add("list-streams",
       "Concurrent clients for the ListRecords cases (1: the latency one client sees; more: "
       "latency under load)",
@@ -179,6 +184,7 @@ std::optional<Config> ParseFlags(int argc, char** argv) {
                     flags["filter-pages"].as<int64_t>(),
                     flags["summary-calls"].as<int64_t>(),
                     flags["pipeline"].as<std::string>(),
+                    flags["extra-filter"].as<std::string>(),
                     *phase,
                     flags["seed"].as<uint64_t>(),
                     flags["token"].as<std::string>()};
@@ -852,7 +858,7 @@ struct FilterCase {
 };
 
 std::vector<FilterCase> FilterCases(const Config& config) {
-  return {
+  std::vector<FilterCase> cases = {
       {"label", ParentKind::kAll,
        absl::StrCat("data.metadata.labels['tekton.dev/pipeline'] == '", config.pipeline, "'"),
        true},
@@ -863,6 +869,10 @@ std::vector<FilterCase> FilterCases(const Config& config) {
       {"unindexed", ParentKind::kAll,
        "data.spec.timeout == '1h0m0s' && size(data.status.childReferences) > 3", false},
   };
+  if (!config.extra_filter.empty()) {
+    cases.push_back({"extra", ParentKind::kAll, config.extra_filter, false});
+  }
+  return cases;
 }
 
 // Page size for paging through every match of a filter.

@@ -1,6 +1,6 @@
 // runledger: the RunLedger server and its offline tools.
 //
-//   runledger serve   [--data-dir DIR] [--listen HOST:PORT] ...   run the server
+//   runledger serve   [--data-dir DIR] [--listen HOST:PORT] [--index-config FILE] ...
 //   runledger replay  [--data-dir DIR] [--projection NAME]...     rebuild projections from the log
 //   runledger dump    [--data-dir DIR] [--log]                    print projections (or the log)
 //   runledger compact [--data-dir DIR]                            compact the store fully
@@ -67,7 +67,13 @@ int Serve(int argc, char** argv) {
       "max-message-bytes", "Largest request message accepted, in bytes (upstream: 4 MiB).",
       cxxopts::value<int>()->default_value(std::to_string(4 << 20)))(
       "shutdown-grace-seconds", "On SIGTERM/SIGINT, how long in-flight RPCs may still run.",
-      cxxopts::value<int>()->default_value("10"));
+      cxxopts::value<int>()->default_value("10"))(
+      "index-config",
+      "JSON file of user indexes, {\"indexes\": [{\"name\": N, \"expression\": E}]}; "
+      "each is created (or recreated when its expression changed) and built in the background.",
+      cxxopts::value<std::string>()->default_value(""))(
+      "build-rate-limit", "Events per second index builds may fold; 0 for no limit.",
+      cxxopts::value<uint64_t>()->default_value("0"));
   cxxopts::ParseResult args;
   int exit_code = 0;
   if (!Parse(options, argc, argv, &args, &exit_code)) return exit_code;
@@ -77,6 +83,8 @@ int Serve(int argc, char** argv) {
   server_options.data_dir = args["data-dir"].as<std::string>();
   server_options.listen = args["listen"].as<std::string>();
   server_options.max_receive_message_bytes = args["max-message-bytes"].as<int>();
+  server_options.index_config = args["index-config"].as<std::string>();
+  server_options.build_events_per_second = args["build-rate-limit"].as<uint64_t>();
   absl::StatusOr<std::unique_ptr<Server>> server = Server::Start(server_options);
   if (!server.ok()) return Fail(server.status());
   std::cout << absl::StrFormat("runledger: serving on %s (data dir %s)", (*server)->address(),

@@ -138,8 +138,9 @@ TEST_F(ProjectionSetTest, FoldAppliesEveryEventAndWritesCheckpointAndVersion) {
   EXPECT_EQ(CheckpointOf(0), 5u);
   EXPECT_EQ(CheckpointOf(1), 5u);
   EXPECT_EQ(Read("a", "count"), "5");
-  EXPECT_EQ(Read(kMetaFamily, "version/a"), "1");
-  EXPECT_EQ(Read(kMetaFamily, "checkpoint/a"), EventLog::LogKey(5));
+  // Checkpoint and version live in the projection's own family (projection.h).
+  EXPECT_EQ(Read("a", std::string("\0version", 8)), "1");
+  EXPECT_EQ(Read("a", std::string("\0checkpoint", 11)), EventLog::LogKey(5));
 }
 
 TEST_F(ProjectionSetTest, FoldErrorNamesProjectionAndEventAndWritesNothing) {
@@ -225,7 +226,7 @@ TEST_F(ProjectionSetTest, VersionChangeResetsAndRebuildsFromTheLog) {
   EXPECT_EQ(counting_[1]->applied(), 0);  // unchanged version: nothing to do
   EXPECT_EQ(Read("a", "stale"), std::nullopt);
   EXPECT_EQ(Read("a", "count"), "5");
-  EXPECT_EQ(Read(kMetaFamily, "version/a"), "2");
+  EXPECT_EQ(Read("a", std::string("\0version", 8)), "2");
 }
 
 TEST_F(ProjectionSetTest, SameVersionKeepsState) {
@@ -367,10 +368,10 @@ TEST_F(StoreReplayTest, DeletedVersionKeyRebuildsOnCatchUp) {
   Database& db = store_->database();
   const std::string projection(ResultsProjection::kName);
   ASSERT_TRUE(db.db()->Put(rocksdb::WriteOptions(), db.family(projection), "garbage", "x").ok());
-  ASSERT_TRUE(db.db()
-                  ->Delete(rocksdb::WriteOptions(), db.family(kMetaFamily),
-                           absl::StrCat("version/", projection))
-                  .ok());
+  ASSERT_TRUE(
+      db.db()
+          ->Delete(rocksdb::WriteOptions(), db.family(projection), rocksdb::Slice("\0version", 8))
+          .ok());
   ASSERT_TRUE(store_->projections().CatchUp(store_->log()).ok());
   EXPECT_EQ(Dump(), live);
 }
@@ -381,10 +382,10 @@ TEST_F(StoreReplayTest, ChangedStoredVersionRebuildsOnOpen) {
   Database& db = store_->database();
   const std::string projection(RecordsProjection::kName);
   ASSERT_TRUE(db.db()->Put(rocksdb::WriteOptions(), db.family(projection), "garbage", "x").ok());
-  ASSERT_TRUE(db.db()
-                  ->Put(rocksdb::WriteOptions(), db.family(kMetaFamily),
-                        absl::StrCat("version/", projection), "0")
-                  .ok());
+  ASSERT_TRUE(
+      db.db()
+          ->Put(rocksdb::WriteOptions(), db.family(projection), rocksdb::Slice("\0version", 8), "0")
+          .ok());
   Reopen();
   EXPECT_EQ(Dump(), live);
 }

@@ -61,6 +61,8 @@ class ServerProcess {
   ServerProcess(const ServerProcess&) = delete;
   ServerProcess& operator=(const ServerProcess&) = delete;
 
+  // Flags added to `runledger serve` from the next Start on.
+  void SetServeFlags(std::vector<std::string> flags) { serve_flags_ = std::move(flags); }
   // Starts the server and waits (up to 20 s) for its `serving on` line.
   ::testing::AssertionResult Start();
   // SIGTERM and wait; returns the exit code (128 + signal if killed), -1 if not running.
@@ -87,6 +89,7 @@ class ServerProcess {
   std::unique_ptr<TempDir> owned_data_;
   std::string data_dir_;
   std::string address_;
+  std::vector<std::string> serve_flags_;
   pid_t pid_ = -1;
   int starts_ = 0;
 };

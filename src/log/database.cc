@@ -73,6 +73,10 @@ absl::StatusOr<std::unique_ptr<Database>> Database::Open(
   db_options.max_background_jobs = 2;
   db_options.bytes_per_sync = 1 << 20;
   db_options.max_total_wal_size = 256 << 20;
+  // Writes come from a few threads (the log's commit thread, the folds behind the log), and
+  // serial inserts let a memtable resume each search where the last key went: batches written
+  // in key order (every fold, fold.cc) go in several times faster.
+  db_options.allow_concurrent_memtable_write = false;
   // One memtable budget for every column family, so memory stays bounded however many exist.
   db_options.write_buffer_manager =
       std::make_shared<rocksdb::WriteBufferManager>(options.memtable_bytes);
@@ -89,48 +93,77 @@ absl::StatusOr<std::unique_ptr<Database>> Database::Open(
   if (!s.ok()) return FromRocks(s);
 
   database->db_.reset(raw);
+  absl::MutexLock lock(&database->mu_);
   for (rocksdb::ColumnFamilyHandle* handle : handles) {
-    database->families_[handle->GetName()] = handle;
+    database->families_[handle->GetName()] = database->Share(handle);
   }
   return database;
 }
 
+std::shared_ptr<rocksdb::ColumnFamilyHandle> Database::Share(
+    rocksdb::ColumnFamilyHandle* handle) const {
+  rocksdb::DB* db = db_.get();
+  return std::shared_ptr<rocksdb::ColumnFamilyHandle>(
+      handle, [db](rocksdb::ColumnFamilyHandle* h) { db->DestroyColumnFamilyHandle(h); });
+}
+
 Database::~Database() {
   if (!db_) return;
-  for (auto& [name, handle] : families_) db_->DestroyColumnFamilyHandle(handle);
+  {
+    absl::MutexLock lock(&mu_);
+    families_.clear();
+  }
   db_->Close();
 }
 
 rocksdb::ColumnFamilyHandle* Database::family(absl::string_view name) const {
+  return SharedFamily(name).get();
+}
+
+std::shared_ptr<rocksdb::ColumnFamilyHandle> Database::SharedFamily(absl::string_view name) const {
+  absl::MutexLock lock(&mu_);
   auto it = families_.find(name);
   return it == families_.end() ? nullptr : it->second;
 }
 
-absl::Status Database::ResetFamily(absl::string_view name) {
+absl::Status Database::CreateFamily(absl::string_view name) {
+  absl::MutexLock lock(&mu_);
+  if (families_.count(name)) return absl::OkStatus();
+  rocksdb::ColumnFamilyHandle* handle = nullptr;
+  rocksdb::Status s = db_->CreateColumnFamily(FamilyOptions(name), std::string(name), &handle);
+  if (!s.ok()) return FromRocks(s);
+  families_[std::string(name)] = Share(handle);
+  return absl::OkStatus();
+}
+
+absl::Status Database::DropFamily(absl::string_view name) {
+  absl::MutexLock lock(&mu_);
   auto it = families_.find(name);
   if (it == families_.end()) return absl::NotFoundError(absl::StrCat("no column family ", name));
-  rocksdb::Status s = db_->DropColumnFamily(it->second);
+  rocksdb::Status s = db_->DropColumnFamily(it->second.get());
   if (!s.ok()) return FromRocks(s);
-  db_->DestroyColumnFamilyHandle(it->second);
   families_.erase(it);
-  rocksdb::ColumnFamilyHandle* handle = nullptr;
-  s = db_->CreateColumnFamily(FamilyOptions(name), std::string(name), &handle);
-  if (!s.ok()) return FromRocks(s);
-  families_[std::string(name)] = handle;
   return absl::OkStatus();
+}
+
+absl::Status Database::ResetFamily(absl::string_view name) {
+  absl::Status s = DropFamily(name);
+  return s.ok() ? CreateFamily(name) : s;
 }
 
 absl::Status Database::CompactAll() {
   rocksdb::CompactRangeOptions options;
   options.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForceOptimized;
+  absl::MutexLock lock(&mu_);
   for (auto& [name, handle] : families_) {
-    absl::Status s = FromRocks(db_->CompactRange(options, handle, nullptr, nullptr));
+    absl::Status s = FromRocks(db_->CompactRange(options, handle.get(), nullptr, nullptr));
     if (!s.ok()) return s;
   }
   return absl::OkStatus();
 }
 
 std::vector<std::string> Database::FamilyNames() const {
+  absl::MutexLock lock(&mu_);
   std::vector<std::string> names;
   for (const auto& [name, handle] : families_) names.push_back(name);
   return names;

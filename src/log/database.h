@@ -19,6 +19,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
 #include "rocksdb/cache.h"
 #include "rocksdb/db.h"
 
@@ -58,8 +59,15 @@ class Database {
   ~Database();
 
   rocksdb::DB* db() const { return db_.get(); }
-  // The handle of column family `name`; it must have been opened.
+  // The handle of column family `name`, or null if it is not open.
   rocksdb::ColumnFamilyHandle* family(absl::string_view name) const;
+  // The same handle, shared: it stays usable (reads of a dropped family see its last state)
+  // until the last holder lets go, and only then are the family's files deleted.
+  std::shared_ptr<rocksdb::ColumnFamilyHandle> SharedFamily(absl::string_view name) const;
+  // Creates column family `name` if it does not exist.
+  absl::Status CreateFamily(absl::string_view name);
+  // Drops column family `name` and all its data (freed once no reader holds its handle).
+  absl::Status DropFamily(absl::string_view name);
   // Drops column family `name` with all its data and creates it again empty.
   absl::Status ResetFamily(absl::string_view name);
   // Compacts every column family down to its last level.
@@ -73,7 +81,11 @@ class Database {
 
   std::shared_ptr<rocksdb::Cache> cache_;  // one block cache for every column family
   std::unique_ptr<rocksdb::DB> db_;
-  std::map<std::string, rocksdb::ColumnFamilyHandle*, std::less<>> families_;
+  std::shared_ptr<rocksdb::ColumnFamilyHandle> Share(rocksdb::ColumnFamilyHandle* handle) const;
+
+  mutable absl::Mutex mu_;  // guards families_ (families come and go while serving)
+  std::map<std::string, std::shared_ptr<rocksdb::ColumnFamilyHandle>, std::less<>> families_
+      ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace runledger

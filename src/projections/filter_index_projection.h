@@ -11,8 +11,8 @@
 // entry (the same uid), so this family keeps none of its own. Each posting holds its entity's
 // parent, so a list under one parent skips the others' postings without reading their entities.
 //
-// An index, not core state: it is folded behind the log by a ProjectionWorker, and readers that
-// use it first wait until it has reached the log position their request arrived at.
+// An index, not core state: it is folded behind the log in generations (index_set.h), and
+// readers that use it first wait until it has reached the log position their request arrived at.
 #ifndef RUNLEDGER_PROJECTIONS_FILTER_INDEX_PROJECTION_H_
 #define RUNLEDGER_PROJECTIONS_FILTER_INDEX_PROJECTION_H_
 

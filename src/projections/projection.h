@@ -1,17 +1,24 @@
 // Projection: a pure fold of the event log into state of its own.
 //
-// A projection has a name (which is also the RocksDB column family holding its state) and a
-// version; a change of version means its stored state must be rebuilt from the log. Apply sees
-// one event at a time, in sequence order, exactly once: the projection's checkpoint (in the
-// meta column family, see projection_set.h) is written in the same atomic batch as the effects.
-// Apply must depend on nothing but the event and the projection's own state, so that replaying
-// the log yields the same state as the live fold.
+// A projection has a name and a version; a change of version means its stored state must be
+// rebuilt from the log. Its state lives in a RocksDB column family of its own (named after the
+// projection for the core ones, after a generation for indexes: index_set.h). Apply sees one
+// event at a time, in sequence order, exactly once: the projection's checkpoint is written in
+// the same atomic batch as the effects, and in the same column family, so that even a write
+// without WAL (rebuilds) can never leave a durable checkpoint ahead of durable effects — a
+// column family's memtable is flushed whole. Apply must depend on nothing but the event and the
+// projection's own state, so that replaying the log yields the same state as the live fold.
+//
+// Bookkeeping keys inside every projection family (projection keys never start with '\0'):
+//   "\0checkpoint" -> 8 bytes big-endian: sequence of the last folded event
+//   "\0version"    -> decimal version of the projection that wrote the state
 #ifndef RUNLEDGER_PROJECTIONS_PROJECTION_H_
 #define RUNLEDGER_PROJECTIONS_PROJECTION_H_
 
 #include <optional>
 #include <string>
 
+#include "absl/container/btree_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -21,13 +28,21 @@
 
 namespace runledger {
 
+// The writes of a fold not yet written to the database, by key: a value, or nullopt for a delete.
+using FoldOverlay = absl::btree_map<std::string, std::optional<std::string>>;
+
 // A projection's view of its own column family while folding: reads see the effects of the
-// events folded earlier in the same (not yet written) batch.
+// events folded earlier in the same (not yet written) batch. The pending writes are kept in a
+// WriteBatchWithIndex shared with the log's append (inline folds), or in an overlay of the
+// fold's own (folds behind the log, fold.h), which costs a fraction per write and yields the
+// writes in key order.
 class FoldState {
  public:
   FoldState(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* family,
             rocksdb::WriteBatchWithIndex* batch)
       : db_(db), family_(family), batch_(batch) {}
+  FoldState(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* family, FoldOverlay* overlay)
+      : db_(db), family_(family), overlay_(overlay) {}
 
   // The value under `key`, or nullopt if there is none.
   absl::StatusOr<std::optional<std::string>> Get(absl::string_view key) const;
@@ -37,9 +52,13 @@ class FoldState {
   absl::Status Delete(absl::string_view key);
 
  private:
+  absl::StatusOr<std::optional<std::string>> OverlayEdgeKey(absl::string_view prefix,
+                                                            bool last) const;
+
   rocksdb::DB* db_;
   rocksdb::ColumnFamilyHandle* family_;
-  rocksdb::WriteBatchWithIndex* batch_;
+  rocksdb::WriteBatchWithIndex* batch_ = nullptr;  // one of these two
+  FoldOverlay* overlay_ = nullptr;
 };
 
 class Projection {
@@ -53,7 +72,7 @@ class Projection {
   virtual absl::Status FinishBatch(FoldState& state) { return absl::OkStatus(); }
 
   // For a projection that mirrors its state in memory. Such a projection must be folded behind
-  // the log (ProjectionSet::CatchUp, which calls these), never inline with appends.
+  // the log (FoldChunk in fold.h, which calls these), never inline with appends.
   // Load: (re)build the mirror from the committed state in `family` — at open, after a reset, and
   // after a batch holding Apply effects was dropped. Committed: the batch holding the effects of
   // every Apply since the last Load or Committed is written; publish them.
@@ -62,6 +81,14 @@ class Projection {
   }
   virtual void Committed() {}
 };
+
+// Stages the checkpoint `last_sequence` and the version of `projection` in `family`.
+absl::Status PutCheckpoint(const Projection& projection, rocksdb::ColumnFamilyHandle* family,
+                           uint64_t last_sequence, rocksdb::WriteBatchBase* batch);
+// The checkpoint stored in `family` (0 if none).
+absl::StatusOr<uint64_t> ReadCheckpoint(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* family);
+// The version stored in `family` (0 if none).
+absl::StatusOr<int> ReadVersion(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* family);
 
 }  // namespace runledger
 

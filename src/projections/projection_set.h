@@ -1,24 +1,23 @@
-// ProjectionSet: the projections folded inline with every append, and their rebuild.
+// ProjectionSet: the core projections, folded inline with every append, and their rebuild.
 //
-// Checkpoint format, in the meta column family:
-//   key "checkpoint/<projection name>" -> 8 bytes big-endian: sequence of the last folded event
-//   key "version/<projection name>"    -> decimal version of the projection that wrote the state
-// Invariant: a projection's checkpoint is written in the same atomic batch as the effects of the
-// events it covers, whether the batch comes from a live append (Fold) or from a rebuild
-// (CatchUp), so state and checkpoint never disagree and each event is applied exactly once.
+// Each projection keeps its state, checkpoint and version in the column family named after it
+// (projection.h). Invariant: a projection's checkpoint is written in the same atomic batch as the
+// effects of the events it covers, whether the batch comes from a live append (Fold) or from a
+// rebuild (CatchUp), so state and checkpoint never disagree and each event is applied exactly
+// once. The core projections must be complete before anything is served, so a version change is
+// rebuilt by CatchUp at open, before the server listens.
 #ifndef RUNLEDGER_PROJECTIONS_PROJECTION_SET_H_
 #define RUNLEDGER_PROJECTIONS_PROJECTION_SET_H_
 
 #include <atomic>
-#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "src/log/database.h"
 #include "src/log/event_log.h"
+#include "src/projections/fold.h"
 #include "src/projections/projection.h"
-#include "src/projections/summary_cube.h"
 
 namespace runledger {
 
@@ -42,12 +41,18 @@ class ProjectionSet : public EventLog::Folder {
   absl::Status Checkpoint(uint64_t last_sequence, rocksdb::WriteBatchWithIndex* batch) override;
 
   // Brings every projection to the head of `log`: a projection whose stored version differs
-  // from its code is reset first; then each folds the events after its checkpoint. `progress`
-  // (optional) is called after every chunk with (folded so far, total to fold). When `stop`
+  // from its code is reset first; then each folds the events after its checkpoint (FoldChunk),
+  // and the families are flushed. `progress` (optional) is called after every chunk. When `stop`
   // (optional) becomes true, returns Cancelled after the chunk in hand; what is written stays.
-  absl::Status CatchUp(const EventLog& log,
-                       const std::function<void(uint64_t, uint64_t)>& progress = nullptr,
+  absl::Status CatchUp(const EventLog& log, const FoldProgress& progress = nullptr,
                        const std::atomic<bool>* stop = nullptr);
+
+  // The fold targets of every projection, each at its checkpoint, after resetting those whose
+  // stored version differs: for a caller that folds them together with other projections (and
+  // then calls Flush).
+  absl::StatusOr<std::vector<FoldTarget>> Targets();
+  // Makes everything folded so far durable.
+  absl::Status Flush();
 
   // Drops the state of every projection (or of those named) so CatchUp rebuilds it from the log.
   // Names of no projection of the set are ignored (see Owns).
@@ -59,13 +64,11 @@ class ProjectionSet : public EventLog::Folder {
   const std::vector<std::unique_ptr<Projection>>& projections() const { return projections_; }
 
  private:
-  absl::StatusOr<int> StoredVersion(const Projection& projection) const;
+  rocksdb::ColumnFamilyHandle* FamilyOf(const Projection& projection) const {
+    return database_->family(projection.name());
+  }
   absl::Status ResetOne(Projection& projection);
   absl::Status LoadOne(Projection& projection);
-  absl::Status FoldOne(Projection& projection, absl::Span<const v1::Event* const> events,
-                       rocksdb::WriteBatchWithIndex* batch);
-  absl::Status CheckpointOne(const Projection& projection, uint64_t last_sequence,
-                             rocksdb::WriteBatchWithIndex* batch);
 
   std::vector<std::unique_ptr<Projection>> projections_;
   Database* database_ = nullptr;
@@ -73,9 +76,6 @@ class ProjectionSet : public EventLog::Folder {
 
 // The built-in projections folded inline with every append, in a set ready to attach.
 std::unique_ptr<ProjectionSet> NewCoreProjections();
-// The built-in indexes, folded behind the log by a ProjectionWorker; the summary projection
-// mirrors its cells in `summaries`.
-std::unique_ptr<ProjectionSet> NewIndexProjections(std::shared_ptr<SummaryCube> summaries);
 
 }  // namespace runledger
 

@@ -83,6 +83,10 @@ void SummaryCube::EraseLocked(const v1::SummaryCellKey& k) {
 
 void SummaryCube::Publish(absl::Span<const Change> changes) {
   absl::MutexLock lock(&mu_);
+  PublishLocked(changes);
+}
+
+void SummaryCube::PublishLocked(absl::Span<const Change> changes) {
   for (const Change& change : changes) {
     if (change.aggregate) {
       SetLocked(change);
@@ -92,10 +96,11 @@ void SummaryCube::Publish(absl::Span<const Change> changes) {
   }
 }
 
-void SummaryCube::Clear() {
+void SummaryCube::Replace(absl::Span<const Change> changes) {
   absl::MutexLock lock(&mu_);
   cells_.clear();
   index_.clear();
+  PublishLocked(changes);
 }
 
 std::optional<SummaryCube::Cell> SummaryCube::Find(const v1::SummaryCellKey& k) const {

@@ -85,7 +85,8 @@ class SummaryCube {
   };
 
   void Publish(absl::Span<const Change> changes);
-  void Clear();
+  // Replaces every cell by the cells of `changes` at once: readers see the old cube or the new.
+  void Replace(absl::Span<const Change> changes);
   // The cell with `key`, if there is one.
   std::optional<Cell> Find(const v1::SummaryCellKey& key) const;
   // Calls `read` with a consistent view; publishing waits until it returns.
@@ -96,6 +97,7 @@ class SummaryCube {
   std::optional<Key> FindKeyLocked(const v1::SummaryCellKey& key) const
       ABSL_SHARED_LOCKS_REQUIRED(mu_);
   Key InternKeyLocked(const v1::SummaryCellKey& key) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void PublishLocked(absl::Span<const Change> changes) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void SetLocked(const Change& change) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void EraseLocked(const v1::SummaryCellKey& key) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 

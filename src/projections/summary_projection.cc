@@ -228,7 +228,6 @@ void SummaryProjection::Committed() {
 
 absl::Status SummaryProjection::Load(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* family) {
   pending_.clear();
-  cube_->Clear();
   std::string next;
   rocksdb::Status got = db->Get(rocksdb::ReadOptions(), family, kNextIdKey, &next);
   if (!got.ok() && !got.IsNotFound()) return FromRocks(got);
@@ -248,7 +247,7 @@ absl::Status SummaryProjection::Load(rocksdb::DB* db, rocksdb::ColumnFamilyHandl
     changes.push_back(std::move(change));
   }
   if (!it->status().ok()) return FromRocks(it->status());
-  cube_->Publish(changes);
+  cube_->Replace(changes);
   return absl::OkStatus();
 }
 

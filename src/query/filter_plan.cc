@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "src/projections/facets.h"
+#include "src/projections/user_index_projection.h"
 #include "src/query/filter_env_constants.h"
 
 namespace runledger {
@@ -246,6 +247,182 @@ std::optional<FacetChoice> ChooseFacets(const Expr& filter, FilterTarget target)
   }
   if (!best) return std::nullopt;
   return std::move(best->choice);
+}
+
+namespace {
+
+using Index = UserIndexProjection;
+
+// The smallest key after every key that starts with `prefix`.
+std::string Successor(std::string prefix) {
+  while (!prefix.empty() && static_cast<unsigned char>(prefix.back()) == 0xff) prefix.pop_back();
+  if (!prefix.empty()) prefix.back() = static_cast<char>(prefix.back() + 1);
+  return prefix;
+}
+
+std::string Posting(absl::string_view encoded) {
+  return absl::StrCat(absl::string_view(&Index::kPostingTag, 1), encoded);
+}
+
+KeyRange PrefixRange(const std::string& prefix) { return {prefix, Successor(prefix)}; }
+
+// Every posting of one value type: 'V' <tag> ...
+KeyRange TypeRange(char tag) {
+  const std::string prefix = Posting(absl::string_view(&tag, 1));
+  return PrefixRange(prefix);
+}
+
+// The encoded value of a literal, for equality: a string or a number.
+std::optional<std::string> EncodedLiteral(const Expr& e) {
+  if (std::optional<std::string> text = ConstantText(e)) {
+    if (text->find('\0') != std::string::npos) return std::nullopt;
+    return Index::EncodeString(*text);
+  }
+  const auto* c = e.As<ConstExpr>();
+  if (c == nullptr) return std::nullopt;
+  if (const auto* i = std::get_if<int64_t>(&c->value)) return Index::EncodeNumber(*i);
+  if (const auto* u = std::get_if<uint64_t>(&c->value)) return Index::EncodeNumber(*u);
+  if (const auto* d = std::get_if<double>(&c->value)) {
+    if (*d != *d) return std::nullopt;  // NaN equals nothing
+    return Index::EncodeNumber(*d);
+  }
+  return std::nullopt;
+}
+
+// The keys of values `op` the encoded value `encoded` (tag first), within its type's range.
+KeyRange Compare(std::string_view op, const std::string& encoded) {
+  const KeyRange type = TypeRange(encoded[0]);
+  const std::string value = Posting(encoded);
+  // For strings the encoding ends with '\0', so Successor(value) is the key after every
+  // posting of exactly this value.
+  if (op == "_<_") return {type.low, value};
+  if (op == "_<=_") return {type.low, Successor(value)};
+  if (op == "_>_") return {Successor(value), type.high};
+  return {value, type.high};  // _>=_
+}
+
+std::string_view Mirrored(std::string_view op) {
+  return op == "_<_" ? "_>_" : op == "_<=_" ? "_>=_" : op == "_>_" ? "_<_" : "_<=_";
+}
+
+// How well a conjunct narrows the index: lower is better.
+enum class Strength { kValues = 0, kPrefix = 1, kRange = 2 };
+
+struct IndexConjunct {
+  Strength strength;
+  std::vector<KeyRange> ranges;
+};
+
+class UserIndexMatcher {
+ public:
+  explicit UserIndexMatcher(const v1::IndexDefinition& definition) {
+    Index::PathOf(definition.field(), &variable_, &steps_);
+  }
+
+  bool IsPath(const Expr& e) const {
+    std::string_view variable;
+    std::vector<std::string> steps;
+    return ReadPath(e, &variable, &steps) && variable == variable_ && steps == steps_;
+  }
+
+  std::optional<IndexConjunct> Read(const Expr& e) const {
+    const auto* call = e.As<CallExpr>();
+    if (call == nullptr) return std::nullopt;
+    const bool binary = call->target == nullptr && call->args.size() == 2;
+    if (binary && call->function == "_==_") {
+      for (int side : {0, 1}) {
+        if (!IsPath(*call->args[side])) continue;
+        if (auto v = EncodedLiteral(*call->args[1 - side])) {
+          return IndexConjunct{Strength::kValues, {PrefixRange(Posting(*v))}};
+        }
+      }
+      return std::nullopt;
+    }
+    if (binary && call->function == "@in") return Membership(*call);
+    if (call->function == "startsWith" && call->target != nullptr && call->args.size() == 1) {
+      std::optional<std::string> prefix = ConstantText(*call->args[0]);
+      if (!IsPath(*call->target) || !prefix || prefix->find('\0') != std::string::npos) {
+        return std::nullopt;
+      }
+      std::string key = Posting(absl::string_view(&Index::kStringTag, 1));
+      absl::StrAppend(&key, *prefix);
+      return IndexConjunct{Strength::kPrefix, {PrefixRange(key)}};
+    }
+    if (binary) return Comparison(e, *call);
+    return std::nullopt;
+  }
+
+ private:
+  std::optional<IndexConjunct> Membership(const CallExpr& call) const {
+    const auto* list = call.args[1]->As<cel::ListExpr>();
+    if (!IsPath(*call.args[0]) || list == nullptr) return std::nullopt;
+    IndexConjunct conjunct{Strength::kValues, {}};
+    for (const cel::ExprPtr& element : list->elements) {
+      std::optional<std::string> v = EncodedLiteral(*element);
+      if (!v) return std::nullopt;
+      conjunct.ranges.push_back(PrefixRange(Posting(*v)));
+    }
+    return conjunct;
+  }
+
+  // `<path> op literal` (either side), or timestamp(<path>) op timestamp('...').
+  std::optional<IndexConjunct> Comparison(const Expr& e, const CallExpr& call) const {
+    std::string_view op = call.function;
+    if (op != "_<_" && op != "_<=_" && op != "_>_" && op != "_>=_") return std::nullopt;
+    if (std::optional<TimeComparison> t = ReadTimeComparison(e)) {
+      const auto* subject = t->subject->As<CallExpr>();
+      if (subject == nullptr || subject->target != nullptr || subject->function != "timestamp" ||
+          subject->args.size() != 1 || !IsPath(*subject->args[0])) {
+        return std::nullopt;
+      }
+      return IndexConjunct{Strength::kRange, {Compare(t->op, Index::EncodeTime(t->nanos))}};
+    }
+    for (int side : {0, 1}) {
+      if (!IsPath(*call.args[side])) continue;
+      std::optional<std::string> v = EncodedLiteral(*call.args[1 - side]);
+      if (!v) return std::nullopt;
+      return IndexConjunct{Strength::kRange, {Compare(side == 0 ? op : Mirrored(op), *v)}};
+    }
+    return std::nullopt;
+  }
+
+  std::string variable_;
+  std::vector<std::string> steps_;
+};
+
+// Intersects two ranges of one conjunct each.
+KeyRange Intersect(const KeyRange& a, const KeyRange& b) {
+  return {std::max(a.low, b.low), std::min(a.high, b.high)};
+}
+
+}  // namespace
+
+std::optional<UserIndexChoice> ChooseUserIndex(const Expr& filter,
+                                               const std::vector<v1::IndexDefinition>& indexes) {
+  std::vector<const Expr*> conjuncts;
+  Conjuncts(filter, &conjuncts);
+  std::optional<IndexConjunct> best;
+  std::string best_index;
+  for (const v1::IndexDefinition& index : indexes) {
+    const UserIndexMatcher matcher(index);
+    std::optional<IndexConjunct> narrowest;
+    for (const Expr* e : conjuncts) {
+      std::optional<IndexConjunct> c = matcher.Read(*e);
+      if (!c) continue;
+      if (narrowest && c->strength == Strength::kRange && narrowest->strength == Strength::kRange &&
+          c->ranges[0].low[1] == narrowest->ranges[0].low[1]) {
+        narrowest->ranges[0] = Intersect(narrowest->ranges[0], c->ranges[0]);
+      } else if (!narrowest || c->strength < narrowest->strength) {
+        narrowest = std::move(c);
+      }
+    }
+    if (narrowest && (!best || narrowest->strength < best->strength)) {
+      best = std::move(narrowest);
+      best_index = index.name();
+    }
+  }
+  if (!best) return std::nullopt;
+  return UserIndexChoice{best_index, std::move(best->ranges)};
 }
 
 }  // namespace runledger

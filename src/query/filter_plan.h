@@ -21,6 +21,7 @@
 #include <string_view>
 #include <vector>
 
+#include "runledger/v1/admin.pb.h"
 #include "src/query/cel/ast.h"
 
 namespace runledger {
@@ -45,6 +46,23 @@ struct TimeRange {
 // The range the filter's top-level conjuncts `<variable> <op> timestamp('...')` (either side;
 // op one of < <= > >=) give `variable` (e.g. "create_time"), if any.
 std::optional<TimeRange> ChooseTimeRange(const cel::Expr& filter, std::string_view variable);
+
+// A user index (user_index_projection.h) that answers a top-level conjunct on exactly its path:
+//   <path> == v   v == <path>   <path> in [v, w]   <path>.startsWith('p')
+//   <path> < v (<=, >, >=, either side)   timestamp(<path>) < timestamp('...') (and the others)
+// with v a string or number literal. Every match of the filter is among the postings in
+// `ranges`: [low, high) intervals of the index's keys. Equality and `in` win over a prefix, and
+// a prefix over ranges; the ranges of every range conjunct on one index and type intersect.
+struct KeyRange {
+  std::string low;
+  std::string high;
+};
+struct UserIndexChoice {
+  std::string index;
+  std::vector<KeyRange> ranges;
+};
+std::optional<UserIndexChoice> ChooseUserIndex(const cel::Expr& filter,
+                                               const std::vector<v1::IndexDefinition>& indexes);
 
 // Building blocks for planners of other indexes (summary_plan.h).
 

@@ -14,6 +14,7 @@
 #include "src/projections/filter_index_projection.h"
 #include "src/projections/records_projection.h"
 #include "src/projections/results_projection.h"
+#include "src/projections/user_index_projection.h"
 #include "src/query/filter.h"
 #include "src/query/log_scan.h"
 #include "src/query/order_by.h"
@@ -240,13 +241,15 @@ class IndexCursor : public CandidateSource {
   std::unique_ptr<rocksdb::Iterator> it_;
 };
 
-// The postings of several facet scopes (an `in` list, or every scope with a prefix) merged into
-// the plan's order: read whole, then served after the cursor, sorted as far as asked for. Gives up
-// (complete() is false) beyond kMaxCandidates, where walking the core index is the better plan.
+// The postings of several facet scopes (an `in` list, or every scope with a prefix), or of key
+// ranges of a user index, merged into the plan's order: read whole, then served after the cursor,
+// sorted as far as asked for. Gives up (complete() is false) beyond kMaxCandidates, where walking
+// the core index is the better plan.
 class SortedPostings : public CandidateSource {
  public:
   static constexpr size_t kMaxCandidates = 200000;
 
+  // Takes ownership of `it`, an iterator over the filter index.
   SortedPostings(rocksdb::Iterator* it, const Plan& plan, const FacetChoice& choice,
                  absl::string_view parent)
       : plan_(plan), parent_(parent) {
@@ -259,12 +262,18 @@ class SortedPostings : public CandidateSource {
         if (!(complete_ = Collect(it, IndexPrefix(plan.order.field, scope)))) break;
       }
     }
-    status_ = FromRocks(it->status());
-    // Only what comes after the cursor, in the plan's direction, is a candidate.
-    for (const auto& [offset, size] : spans_) {
-      const absl::string_view suffix(arena_.data() + offset, size);
-      if (AfterCursor(plan, suffix)) suffixes_.push_back(suffix);
+    Finish(it->status());
+  }
+
+  // Takes ownership of `it`, an iterator over a user index (user_index_projection.h).
+  SortedPostings(rocksdb::Iterator* it, const Plan& plan, const std::vector<KeyRange>& ranges,
+                 absl::string_view parent)
+      : plan_(plan), parent_(parent) {
+    std::unique_ptr<rocksdb::Iterator> owned(it);
+    for (const KeyRange& range : ranges) {
+      if (!(complete_ = CollectRange(it, range))) break;
     }
+    Finish(it->status());
   }
 
   bool complete() const { return complete_; }
@@ -293,18 +302,48 @@ class SortedPostings : public CandidateSource {
     sorted_ = end;
   }
 
+  // Only what comes after the cursor, in the plan's direction, is a candidate.
+  void Finish(const rocksdb::Status& status) {
+    status_ = FromRocks(status);
+    for (const auto& [offset, size] : spans_) {
+      const absl::string_view suffix(arena_.data() + offset, size);
+      if (AfterCursor(plan_, suffix)) suffixes_.push_back(suffix);
+    }
+  }
+
+  // Adds `suffix` (made of up to two parts); false once over the limit.
+  bool Add(absl::string_view first, absl::string_view second = "") {
+    if (spans_.size() == kMaxCandidates) return false;
+    spans_.emplace_back(arena_.size(), first.size() + second.size());
+    arena_.append(first.data(), first.size());
+    arena_.append(second.data(), second.size());
+    return true;
+  }
+
   // Adds the sort suffix of every key starting with `prefix` (a suffix starts after the '\0'
   // that ends the key's scope); false once over the limit.
   bool Collect(rocksdb::Iterator* it, const std::string& prefix) {
     for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
       if (!parent_.empty() && it->value() != parent_) continue;
-      if (spans_.size() == kMaxCandidates) return false;
       const absl::string_view key = ToView(it->key());
       const size_t end_of_scope = key.find('\0', 2);
       if (end_of_scope == absl::string_view::npos) continue;
-      const absl::string_view suffix = key.substr(end_of_scope + 1);
-      spans_.emplace_back(arena_.size(), suffix.size());
-      arena_.append(suffix.data(), suffix.size());
+      if (!Add(key.substr(end_of_scope + 1))) return false;
+    }
+    return true;
+  }
+
+  // Adds the sort suffix of every user index posting in `range`: its creation time (the first 8
+  // bytes of its value) when the plan orders by it, then its uid; false once over the limit.
+  bool CollectRange(rocksdb::Iterator* it, const KeyRange& range) {
+    for (it->Seek(range.low); it->Valid() && ToView(it->key()) < range.high; it->Next()) {
+      const absl::string_view value = ToView(it->value());
+      if (value.size() < 8 || (!parent_.empty() && value.substr(8) != parent_)) continue;
+      const std::string uid =
+          SortSuffix(SortField::kUid, 0, UserIndexProjection::UidOfPosting(ToView(it->key())));
+      const absl::string_view time =
+          plan_.order.field == SortField::kCreateTime ? value.substr(0, 8) : "";
+      if (!Add(time, uid)) return false;
     }
     return true;
   }
@@ -334,15 +373,42 @@ std::optional<TimeRange> TimeRangeOf(const Plan& plan) {
   }
 }
 
-// How long a list waits for the filter index to catch up before it scans without it.
+// How long a list waits for an index to catch up before it reads without it.
 constexpr absl::Duration kIndexWait = absl::Seconds(1);
 
-// The candidate source for the plan: the filter index when the filter pins a facet, the index
-// has caught up with every write acknowledged before the request, and it keeps postings in the
-// requested order; else the core projection's ordering index. Either way the uids resolve to
-// names in the core projection. Sets `*filter_index` to whether the filter index serves.
+// The indexes a plan may read, each only once it has folded every write acknowledged before the
+// request (waiting up to kIndexWait): the filter index when the filter pins a facet, a user
+// index when it answers a conjunct (records only).
+struct ReadyIndexes {
+  std::shared_ptr<rocksdb::ColumnFamilyHandle> filter_index;
+  std::optional<UserIndexChoice> user_choice;
+  std::shared_ptr<rocksdb::ColumnFamilyHandle> user_index;
+
+  bool any() const { return filter_index != nullptr || user_index != nullptr; }
+};
+
+ReadyIndexes ReadyIndexesFor(const Store& store, const Plan& plan) {
+  ReadyIndexes ready;
+  if (!plan.filter) return ready;
+  const uint64_t head = store.log().LastSequence();
+  if (plan.names.records) {
+    ready.user_choice = ChooseUserIndex(plan.filter->expr(), *store.UserIndexes());
+    if (ready.user_choice) {
+      ready.user_index = store.ReadyIndex(ready.user_choice->index, head, kIndexWait);
+    }
+  }
+  if (plan.filter->facets() && ready.user_index == nullptr) {
+    ready.filter_index = store.ReadyIndex(FilterIndexProjection::kName, head, kIndexWait);
+  }
+  return ready;
+}
+
+// The candidate source for the plan: a user index or the filter index when one answers part of
+// the filter, is ready, and the list is in an order their postings can be sorted into; else the
+// core projection's ordering index. Either way the uids resolve to names in the core projection.
+// Sets `*filter_index` to whether an index serves.
 std::unique_ptr<CandidateSource> ChooseSource(const Store& store, const Plan& plan,
-                                              bool indexes_ready,
+                                              const ReadyIndexes& indexes,
                                               const rocksdb::ReadOptions& options,
                                               bool* filter_index) {
   rocksdb::DB* db = store.database().db();
@@ -350,11 +416,17 @@ std::unique_ptr<CandidateSource> ChooseSource(const Store& store, const Plan& pl
       plan.order.field == SortField::kUid || plan.order.field == SortField::kCreateTime;
   const bool one_result =
       plan.names.records && plan.names.parent != kWildcard && plan.names.result != kWildcard;
-  if (plan.filter && plan.filter->facets() && index_order && !one_result && indexes_ready) {
+  const std::string parent = plan.names.parent == kWildcard ? "" : plan.names.parent;
+  *filter_index = index_order && !one_result;
+  if (*filter_index && indexes.user_index != nullptr) {
+    auto sorted =
+        std::make_unique<SortedPostings>(db->NewIterator(options, indexes.user_index.get()), plan,
+                                         indexes.user_choice->ranges, parent);
+    if (sorted->complete()) return sorted;
+  }
+  if (*filter_index && indexes.filter_index != nullptr) {
     const FacetChoice& choice = *plan.filter->facets();
-    *filter_index = true;
-    rocksdb::ColumnFamilyHandle* index = store.database().family(FilterIndexProjection::kName);
-    const std::string parent = plan.names.parent == kWildcard ? "" : plan.names.parent;
+    rocksdb::ColumnFamilyHandle* index = indexes.filter_index.get();
     if (choice.scopes.size() == 1 && !choice.scope_prefix) {
       return std::make_unique<IndexCursor>(db->NewIterator(options, index), plan,
                                            choice.scopes.front(), parent);
@@ -453,11 +525,11 @@ absl::StatusOr<std::vector<Entity>> NextMatches(const Store& store, const Plan& 
 // Up to page_size + 1 entities after the plan's cursor that are in scope and match the filter.
 template <typename Entity>
 absl::StatusOr<std::vector<Entity>> ReadMatches(const Store& store, const Plan& plan,
-                                                bool indexes_ready,
+                                                const ReadyIndexes& indexes,
                                                 const rocksdb::ReadOptions& options) {
   bool filter_index = false;
   std::unique_ptr<CandidateSource> source =
-      ChooseSource(store, plan, indexes_ready, options, &filter_index);
+      ChooseSource(store, plan, indexes, options, &filter_index);
   const size_t wanted = static_cast<size_t>(plan.page_size) + 1;
   // A sparse filter on records that no index narrows: a log scan beats the ordered scan.
   bool log_scan_possible = std::is_same_v<Entity, Record> && plan.filter && !filter_index;
@@ -510,15 +582,13 @@ template <typename Entity>
 absl::Status ReadPage(const Store& store, const Plan& plan, absl::string_view parent,
                       absl::string_view filter, google::protobuf::RepeatedPtrField<Entity>* items,
                       std::string* next_page_token) {
-  // Every write acknowledged before the request is in the log by now; the filter index is used
-  // only once it has folded them too.
-  const bool indexes_ready = plan.filter && plan.filter->facets() &&
-                             store.AwaitIndexes(store.log().LastSequence(), kIndexWait);
+  // Every write acknowledged before the request is in the log by now; an index is used only
+  // once it has folded them too.
+  const ReadyIndexes indexes = ReadyIndexesFor(store, plan);
   ScopedSnapshot snapshot(store.database().db());
   rocksdb::ReadOptions options;
   options.snapshot = snapshot.get();
-  absl::StatusOr<std::vector<Entity>> entities =
-      ReadMatches<Entity>(store, plan, indexes_ready, options);
+  absl::StatusOr<std::vector<Entity>> entities = ReadMatches<Entity>(store, plan, indexes, options);
   if (!entities.ok()) return entities.status();
   const bool more = entities->size() > static_cast<size_t>(plan.page_size);
   if (more) entities->pop_back();
@@ -589,19 +659,18 @@ absl::Status Lister::ForEachRecord(const ResultName& scope, std::unique_ptr<cons
   plan.filter = std::move(filter);
   plan.cancelled = cancelled;
   const bool one_result = scope.parent != kWildcard && scope.result != kWildcard;
-  const bool indexes_ready = plan.filter && plan.filter->facets() &&
-                             store_->AwaitIndexes(store_->log().LastSequence(), kIndexWait);
+  const ReadyIndexes indexes = ReadyIndexesFor(*store_, plan);
   ScopedSnapshot snapshot(store_->database().db());
   rocksdb::ReadOptions options;
   options.snapshot = snapshot.get();
   // A filter that no index narrows reads every record of the scope: in log order, that is one
   // sequential pass instead of a random read per record.
-  if (plan.filter && !indexes_ready && !one_result) {
+  if (plan.filter && !indexes.any() && !one_result) {
     return ScanLogForRecords(store_->database(), LogScanRequestOf(*store_, plan), options, visit);
   }
   bool filter_index = false;
   std::unique_ptr<CandidateSource> source =
-      ChooseSource(*store_, plan, indexes_ready, options, &filter_index);
+      ChooseSource(*store_, plan, indexes, options, &filter_index);
   size_t examined = 0;
   for (bool more = true; more;) {
     if (plan.cancelled && plan.cancelled()) {

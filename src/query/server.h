@@ -1,5 +1,6 @@
 // Server: a running RunLedger: the store opened on a data directory and the gRPC server in front
-// of it (Results and History services, the watcher's Ingest service, health, reflection).
+// of it (Results, History and Admin services, the watcher's Ingest service, health,
+// reflection).
 // Shutdown drains in-flight RPCs before the store closes, so every acknowledged write is durable
 // and nothing is left half-done.
 #ifndef RUNLEDGER_QUERY_SERVER_H_
@@ -14,6 +15,7 @@
 #include "src/ingest/ingest_service.h"
 #include "src/ingest/ingestor.h"
 #include "src/projections/store.h"
+#include "src/query/admin_service.h"
 #include "src/query/health_service.h"
 #include "src/query/history_service.h"
 #include "src/query/results_service.h"
@@ -25,6 +27,10 @@ struct ServerOptions {
   std::string listen = "127.0.0.1:50051";
   // Largest request accepted; upstream keeps gRPC's default of 4 MiB.
   int max_receive_message_bytes = 4 << 20;
+  // A user index config file (index_definition.h), or empty.
+  std::string index_config;
+  // Events per second index builds may fold (0: no limit).
+  uint64_t build_events_per_second = 0;
 };
 
 class Server {
@@ -48,6 +54,7 @@ class Server {
   std::unique_ptr<ResultsService> results_service_;
   std::unique_ptr<IngestService> ingest_service_;
   std::unique_ptr<HistoryService> history_service_;
+  std::unique_ptr<AdminService> admin_service_;
   std::unique_ptr<HealthService> health_service_;
   std::unique_ptr<grpc::Server> grpc_server_;
 };

@@ -19,6 +19,7 @@
 #include "src/projections/run_facts.h"
 #include "src/projections/summary_aggregate.h"
 #include "src/projections/summary_cube.h"
+#include "src/projections/summary_projection.h"
 #include "src/query/filter.h"
 #include "src/query/interval_text.h"
 #include "src/query/summary_plan.h"
@@ -580,7 +581,8 @@ absl::StatusOr<api::RecordListSummary> Summarizer::Summarize(
   if (paths_ == Paths::kCellsOrRecords && query->scope.result == kWildcard && cells_can_group) {
     constraint = query->filter ? CellConstraintOf(query->filter->expr()) : CellConstraint();
   }
-  if (constraint && store_->AwaitIndexes(store_->log().LastSequence(), kIndexWait)) {
+  if (constraint && store_->ReadyIndex(SummaryProjection::kName, store_->log().LastSequence(),
+                                       kIndexWait) != nullptr) {
     SummarizeCells(store_->summaries(), *query, std::move(*constraint), &groups);
   } else {
     // Visits run on the scanning threads at once: each adds to a group set of its own.
