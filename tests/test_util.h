@@ -67,8 +67,12 @@ class ServerProcess {
   int Stop();
   // SIGKILL and wait; returns like Stop().
   int Kill();
-  // Starts again on the same data directory (a new port).
+  // Starts again on the same data directory (a new port, unless set_listen fixed one).
   ::testing::AssertionResult Restart() { return Start(); }
+  // For the next Start: the --listen address (default 127.0.0.1:0) and flags added after it
+  // (e.g. {"--watch", "--kubeconfig", path}).
+  void set_listen(std::string listen) { listen_ = std::move(listen); }
+  void set_extra_args(std::vector<std::string> args) { extra_args_ = std::move(args); }
 
   bool running() const { return pid_ > 0; }
   // False (and a test failure) if the server process has exited on its own.
@@ -87,6 +91,8 @@ class ServerProcess {
   std::unique_ptr<TempDir> owned_data_;
   std::string data_dir_;
   std::string address_;
+  std::string listen_ = "127.0.0.1:0";
+  std::vector<std::string> extra_args_;
   pid_t pid_ = -1;
   int starts_ = 0;
 };
