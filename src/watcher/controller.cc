@@ -73,6 +73,9 @@ void Controller::Run(const absl::Notification& stop) {
         [this, kind](const ReflectorEvent& event) { OnEvent(kind, event); }));
     threads.emplace_back([&reflector = *reflectors.back(), &stop] { reflector.Run(stop); });
   }
+  follow_ups_ = std::make_unique<BoundedPool>(
+      std::max(1, options_.patch_threads),
+      static_cast<size_t>(std::max(1, options_.batch_size) * std::max(1, options_.threadiness)));
   for (int i = 0; i < std::max(1, options_.threadiness); ++i) {
     threads.emplace_back([this] { Work(); });
   }
@@ -80,6 +83,7 @@ void Controller::Run(const absl::Notification& stop) {
   stop.WaitForNotification();
   queue_.ShutDown();
   for (std::thread& thread : threads) thread.join();
+  follow_ups_.reset();  // finishes the write-backs already submitted
 }
 
 ControllerStats Controller::stats() const {
@@ -145,7 +149,9 @@ void Controller::ProcessBatch(std::vector<Queue::Item> batch) {
     const auto code = static_cast<absl::StatusCode>(outcome.code());
     if (code == absl::StatusCode::kOk) {
       ++counters_.stored;
-      FollowUp(pending[i].item, pending[i].run.write_back, pending[i].hash);
+      auto stored = std::make_shared<Pending>(std::move(pending[i]));
+      follow_ups_->Submit(
+          [this, stored] { FollowUp(stored->item, stored->run.write_back, stored->hash); });
       continue;
     }
     const absl::Status status(code, outcome.message());
@@ -204,9 +210,7 @@ void Controller::FollowUp(Queue::Item& item, const std::map<std::string, std::st
   const std::string ns = MetadataField(object, "namespace");
   const std::string name = MetadataField(object, "name");
   if (!options_.disable_crd_update) {
-    std::map<std::string, std::string> annotations = write_back;
-    if (!hash.empty()) annotations[kStoredHashAnnotation] = hash;
-    std::optional<json> patch = AnnotationPatch(object, annotations);
+    std::optional<json> patch = AnnotationPatch(object, write_back);
     if (!IsDone(object) && !BeingDeleted(object) && !HasFinalizer(object, kind.finalizer)) {
       if (!patch.has_value()) patch = json::object();
       json finalizers = Finalizers(object);
@@ -215,6 +219,9 @@ void Controller::FollowUp(Queue::Item& item, const std::map<std::string, std::st
       (*patch)["metadata"]["resourceVersion"] = MetadataField(object, "resourceVersion");
     }
     if (patch.has_value()) {
+      if (!hash.empty() && AnnotationOf(object, kStoredHashAnnotation) != hash) {
+        (*patch)["metadata"]["annotations"][kStoredHashAnnotation] = hash;
+      }
       ++counters_.patches;
       absl::StatusOr<json> patched = kube_->MergePatch(kind.ref, ns, name, *patch);
       if (!patched.ok()) {

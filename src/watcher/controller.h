@@ -8,12 +8,18 @@
 // Invariants:
 //   - A state is "stored" once UpsertRuns has acknowledged it. Its NormalizedObjectHash
 //     (object_hash.h) is then remembered in memory and, unless -disable_crd_update, written back
-//     as annotation runledger.dev/stored-hash in the same merge patch as upstream's annotations.
-//     A state whose hash equals either is not sent again: the event caused by the watcher's own
-//     patch, a change to managedFields/resourceVersion only, and, after a restart, every run
-//     that was stored before (the annotation is the resume point, kept on the object itself).
+//     as annotation runledger.dev/stored-hash whenever a patch is made anyway (upstream's
+//     annotations change: the first store, a run becoming done; or a finalizer is added), so a
+//     run costs the API server one patch, not one per change. A state whose hash equals either
+//     is not sent again: the event caused by the watcher's own patch, a change to
+//     managedFields/resourceVersion only, and, after a restart, every run stored since it last
+//     changed in a way that needed a patch (the annotation is the resume point, kept on the
+//     object itself). A run changed since without a patch (e.g. a label on a done run) is sent
+//     again after a restart, which the server stores as no change.
 //   - The annotation is written only after the store succeeded, so a restart can cause a resend
 //     (idempotent: the server appends nothing) but never a loss.
+//   - Storing and writing back are pipelined: workers store batch after batch while
+//     `patch_threads` threads make the patches; an object is Done only after its patches.
 //   - The Results finalizer is added to runs that are not done yet, in the write-back patch, and
 //     released from a run being deleted only once its last state is stored (or -store_deadline
 //     has passed: spec/watcher.md §1.10). A finalizer patch carries the object's
@@ -24,6 +30,7 @@
 
 #include <atomic>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -31,6 +38,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "nlohmann/json.hpp"
+#include "src/watcher/bounded_pool.h"
 #include "src/watcher/kube_client.h"
 #include "src/watcher/latest_state_queue.h"
 #include "src/watcher/reflector.h"
@@ -45,6 +53,7 @@ struct ControllerOptions {
   std::vector<std::string> namespaces;  // empty: all namespaces
   int threadiness = 4;                  // workers
   int batch_size = 100;                 // runs per UpsertRuns call at most
+  int patch_threads = 16;               // threads writing back annotations and finalizers
   bool disable_crd_update = false;      // no annotation or finalizer patches
   bool disable_storing_incomplete_runs = false;
   LifecycleOptions lifecycle;
@@ -116,6 +125,7 @@ class Controller {
   const ControllerOptions options_;
   Queue queue_;
   RequeueTimer timer_;
+  std::unique_ptr<BoundedPool> follow_ups_;  // while Run runs
 
   absl::Mutex hashes_mu_;
   absl::flat_hash_map<std::string, std::string> hashes_ ABSL_GUARDED_BY(hashes_mu_);

@@ -54,6 +54,8 @@ void AddWatcherFlags(cxxopts::Options& options) {
       "threadiness", "Workers storing runs.", cxxopts::value<int>()->default_value("4"))(
       "batch_size", "Most runs stored by one UpsertRuns call (ready runs are coalesced).",
       cxxopts::value<int>()->default_value("100"))(
+      "patch_threads", "Threads writing annotations and finalizers back on runs.",
+      cxxopts::value<int>()->default_value("16"))(
       "disable_crd_update",
       "Write nothing back on runs: no annotations, no finalizers (restarts then resend every "
       "run, which the server stores as no change).",
@@ -99,8 +101,10 @@ absl::StatusOr<WatcherSetup> WatcherSetupFromFlags(const cxxopts::ParseResult& a
   options.namespaces = ListFlag(args, "namespace");
   options.threadiness = args["threadiness"].as<int>();
   options.batch_size = args["batch_size"].as<int>();
-  if (options.threadiness < 1 || options.batch_size < 1) {
-    return absl::InvalidArgumentError("--threadiness and --batch_size must be at least 1");
+  options.patch_threads = args["patch_threads"].as<int>();
+  if (options.threadiness < 1 || options.batch_size < 1 || options.patch_threads < 1) {
+    return absl::InvalidArgumentError(
+        "--threadiness, --batch_size and --patch_threads must be at least 1");
   }
   options.disable_crd_update = args["disable_crd_update"].as<bool>();
   options.disable_storing_incomplete_runs = args["disable_storing_incomplete_runs"].as<bool>();
