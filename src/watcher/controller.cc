@@ -31,6 +31,23 @@ json Finalizers(const json& object) {
   return json::array();
 }
 
+// What FollowUp reads of an object (metadata without managedFields, kind, the status fields of
+// run_lifecycle.h): a stored run waiting for its write-back holds no more than this.
+json SlimForFollowUp(json object) {
+  json slim = json::object();
+  for (const char* key : {"apiVersion", "kind", "metadata"}) {
+    if (object.contains(key)) slim[key] = std::move(object[key]);
+  }
+  if (slim["metadata"].is_object()) slim["metadata"].erase("managedFields");
+  const json& status = object.contains("status") ? object["status"] : json();
+  if (status.is_object()) {
+    for (const char* key : {"conditions", "completionTime", "childReferences"}) {
+      if (status.contains(key)) slim["status"][key] = status[key];
+    }
+  }
+  return slim;
+}
+
 // An outcome code of UpsertRuns that resending the same run cannot change.
 bool Permanent(absl::StatusCode code) {
   return code == absl::StatusCode::kInvalidArgument ||
@@ -73,9 +90,9 @@ void Controller::Run(const absl::Notification& stop) {
         [this, kind](const ReflectorEvent& event) { OnEvent(kind, event); }));
     threads.emplace_back([&reflector = *reflectors.back(), &stop] { reflector.Run(stop); });
   }
-  follow_ups_ = std::make_unique<BoundedPool>(
-      std::max(1, options_.patch_threads),
-      static_cast<size_t>(std::max(1, options_.batch_size) * std::max(1, options_.threadiness)));
+  follow_ups_ =
+      std::make_unique<BoundedPool>(std::max(1, options_.patch_threads),
+                                    static_cast<size_t>(std::max(1, options_.write_back_backlog)));
   for (int i = 0; i < std::max(1, options_.threadiness); ++i) {
     threads.emplace_back([this] { Work(); });
   }
@@ -150,6 +167,7 @@ void Controller::ProcessBatch(std::vector<Queue::Item> batch) {
     if (code == absl::StatusCode::kOk) {
       ++counters_.stored;
       auto stored = std::make_shared<Pending>(std::move(pending[i]));
+      stored->item.state.object = SlimForFollowUp(std::move(stored->item.state.object));
       follow_ups_->Submit(
           [this, stored] { FollowUp(stored->item, stored->run.write_back, stored->hash); });
       continue;
@@ -229,7 +247,7 @@ void Controller::FollowUp(Queue::Item& item, const std::map<std::string, std::st
           queue_.Done(item.key);  // gone; its DELETED event carries the last state
         } else {
           Log(absl::StrCat("patching ", item.key, ": ", patched.status().ToString()));
-          queue_.Retry(item.key, std::move(run));
+          RetryLater(item.key);
         }
         return;
       }
@@ -243,7 +261,7 @@ void Controller::FollowUp(Queue::Item& item, const std::map<std::string, std::st
             ? Decision{Decision::kNow, absl::ZeroDuration()}
             : FinalizerDecision(object, kind.kind, true, absl::Now(), options_.lifecycle);
     if (decision.action == Decision::kNow && !ReleaseFinalizer(run)) {
-      queue_.Retry(item.key, std::move(run));
+      RetryLater(item.key);
       return;
     }
     if (decision.action == Decision::kLater) timer_.Schedule(item.key, decision.after);
@@ -251,6 +269,11 @@ void Controller::FollowUp(Queue::Item& item, const std::map<std::string, std::st
     MaybeDelete(item);
   }
   queue_.Done(item.key);
+}
+
+void Controller::RetryLater(const std::string& key) {
+  queue_.Done(key);
+  timer_.Schedule(key, options_.max_retry_backoff);
 }
 
 void Controller::StoreFailed(Queue::Item& item, const absl::Status& status) {

@@ -19,7 +19,8 @@
 //   - The annotation is written only after the store succeeded, so a restart can cause a resend
 //     (idempotent: the server appends nothing) but never a loss.
 //   - Storing and writing back are pipelined: workers store batch after batch while
-//     `patch_threads` threads make the patches; an object is Done only after its patches.
+//     `patch_threads` threads make the patches, up to `write_back_backlog` stored runs ahead
+//     (each held in the slim form its patches need); an object is Done only after its patches.
 //   - The Results finalizer is added to runs that are not done yet, in the write-back patch, and
 //     released from a run being deleted only once its last state is stored (or -store_deadline
 //     has passed: spec/watcher.md §1.10). A finalizer patch carries the object's
@@ -54,6 +55,7 @@ struct ControllerOptions {
   int threadiness = 4;                  // workers
   int batch_size = 100;                 // runs per UpsertRuns call at most
   int patch_threads = 16;               // threads writing back annotations and finalizers
+  int write_back_backlog = 20000;       // stored runs waiting for their patches, at most
   bool disable_crd_update = false;      // no annotation or finalizer patches
   bool disable_storing_incomplete_runs = false;
   LifecycleOptions lifecycle;
@@ -106,6 +108,9 @@ class Controller {
   // After a state is stored (or found stored): write-back, finalizers, deletion; then Done.
   void FollowUp(Queue::Item& item, const std::map<std::string, std::string>& write_back,
                 const std::string& hash);
+  // A write-back that failed: the object is fetched again after max_retry_backoff (its state
+  // here may be slimmed, so it is not put back as it is).
+  void RetryLater(const std::string& key);
   // A state that cannot be stored now: Retry, or release a finalizer whose deadline passed.
   void StoreFailed(Queue::Item& item, const absl::Status& status);
   // Gives up on a state that can never be stored (bad names, bad annotations).

@@ -56,6 +56,9 @@ void AddWatcherFlags(cxxopts::Options& options) {
       cxxopts::value<int>()->default_value("100"))(
       "patch_threads", "Threads writing annotations and finalizers back on runs.",
       cxxopts::value<int>()->default_value("16"))(
+      "write_back_backlog",
+      "Stored runs that may wait for their write-back patches (storing pauses beyond).",
+      cxxopts::value<int>()->default_value("20000"))(
       "disable_crd_update",
       "Write nothing back on runs: no annotations, no finalizers (restarts then resend every "
       "run, which the server stores as no change).",
@@ -102,9 +105,12 @@ absl::StatusOr<WatcherSetup> WatcherSetupFromFlags(const cxxopts::ParseResult& a
   options.threadiness = args["threadiness"].as<int>();
   options.batch_size = args["batch_size"].as<int>();
   options.patch_threads = args["patch_threads"].as<int>();
-  if (options.threadiness < 1 || options.batch_size < 1 || options.patch_threads < 1) {
+  options.write_back_backlog = args["write_back_backlog"].as<int>();
+  if (options.threadiness < 1 || options.batch_size < 1 || options.patch_threads < 1 ||
+      options.write_back_backlog < 1) {
     return absl::InvalidArgumentError(
-        "--threadiness, --batch_size and --patch_threads must be at least 1");
+        "--threadiness, --batch_size, --patch_threads and --write_back_backlog must be at least "
+        "1");
   }
   options.disable_crd_update = args["disable_crd_update"].as<bool>();
   options.disable_storing_incomplete_runs = args["disable_storing_incomplete_runs"].as<bool>();
