@@ -143,8 +143,9 @@ int Main(int argc, char** argv) {
     if (t.ok()) runs[i].record = t->upsert.record().name();
   });
   const double create_s = absl::ToDoubleSeconds(absl::Now() - start);
-  std::cout << absl::StrFormat("create: %d runs in %.1f s (%.0f/s), %d failures\n", n, create_s,
-                               n / create_s, failures.load());
+  std::cout << absl::StrFormat("create: %d runs in %.1f s (%.0f/s), %d failures", n, create_s,
+                               n / create_s, failures.load())
+            << std::endl;
   malloc_trim(0);
   const long rss_before = RssKb("VmRSS:");
 
@@ -170,11 +171,13 @@ int Main(int argc, char** argv) {
       [&] { return controller.waiting() == 0 && controller.stats().unchanged >= existing; });
   const long rss_cold = RssKb("VmRSS:");
   watcher::ControllerStats s = controller.stats();
-  std::cout << absl::StrFormat(
-      "cold start: %d stored in %.1f s (%.0f/s) in %d batches; write-back done at %.1f s; "
-      "%d patches; RSS %d MB (before the controller: %d MB, peak %d MB)\n",
-      s.stored, stored_s, s.stored / stored_s, s.batches, settled_s, s.patches, rss_cold / 1024,
-      rss_before / 1024, RssKb("VmHWM:") / 1024);
+  std::cout
+      << absl::StrFormat(
+             "cold start: %d stored in %.1f s (%.0f/s) in %d batches; write-back done at %.1f s; "
+             "%d patches; RSS %d MB (before the controller: %d MB, peak %d MB)",
+             s.stored, stored_s, s.stored / stored_s, s.batches, settled_s, s.patches,
+             rss_cold / 1024, rss_before / 1024, RssKb("VmHWM:") / 1024)
+      << std::endl;
 
   // 3. Steady state.
   auto results = api::Results::NewStub(
@@ -223,11 +226,13 @@ int Main(int argc, char** argv) {
   absl::SleepFor(absl::Seconds(3));
   s = controller.stats();
   std::cout << absl::StrFormat(
-      "steady: %d changes in %.1f s (%.0f/s offered, %d patch failures); %d stored; lag over %d "
-      "samples p50 %.1f ms p99 %.1f ms max %.1f ms\n",
-      total, steady_s, total / steady_s, patch_failures.load(), s.stored - stored_before,
-      lags_ms.size(), Percentile(lags_ms, 0.5), Percentile(lags_ms, 0.99),
-      Percentile(lags_ms, 1.0));
+                   "steady: %d changes in %.1f s (%.0f/s offered, %d patch failures); %d stored; "
+                   "lag over %d "
+                   "samples p50 %.1f ms p99 %.1f ms max %.1f ms",
+                   total, steady_s, total / steady_s, patch_failures.load(),
+                   s.stored - stored_before, lags_ms.size(), Percentile(lags_ms, 0.5),
+                   Percentile(lags_ms, 0.99), Percentile(lags_ms, 1.0))
+            << std::endl;
 
   // 4. Lost or stored twice: every run's record holds its last label; one record per run.
   std::atomic<int> lost{0};

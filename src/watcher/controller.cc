@@ -82,6 +82,7 @@ void Controller::Run(const absl::Notification& stop) {
   if (!reflector_options.on_error) {
     reflector_options.on_error = [this](const absl::Status& s) { Log(s.ToString()); };
   }
+  stop_ = &stop;
   std::vector<std::unique_ptr<Reflector>> reflectors;
   std::vector<std::thread> threads;
   for (size_t kind = 0; kind < WatchedKinds().size(); ++kind) {
@@ -116,6 +117,20 @@ ControllerStats Controller::stats() const {
   return stats;
 }
 
+Controller::QueuedRun Controller::Pack(size_t kind, const json& object, bool deleted) {
+  QueuedRun run;
+  run.kind = kind;
+  run.packed = json::to_cbor(object);
+  run.deleted = deleted;
+  return run;
+}
+
+void Controller::Unpack(QueuedRun* run) {
+  run->object = json::from_cbor(run->packed);
+  run->packed.clear();
+  run->packed.shrink_to_fit();
+}
+
 void Controller::OnEvent(size_t kind, const ReflectorEvent& event) {
   const std::string key =
       RunKey(kind, MetadataField(event.object, "namespace"), MetadataField(event.object, "name"));
@@ -124,7 +139,11 @@ void Controller::OnEvent(size_t kind, const ReflectorEvent& event) {
     return;
   }
   ++counters_.events;
-  queue_.Put(key, QueuedRun{kind, event.object, event.type == WatchEventType::kDeleted});
+  while (queue_.waiting() >= static_cast<size_t>(std::max(1, options_.max_queued)) &&
+         !stop_->HasBeenNotified()) {
+    absl::SleepFor(absl::Milliseconds(2));
+  }
+  queue_.Put(key, Pack(kind, event.object, event.type == WatchEventType::kDeleted));
 }
 
 void Controller::Work() {
@@ -137,6 +156,7 @@ void Controller::Work() {
       if (!more.has_value()) break;
       batch.push_back(*std::move(more));
     }
+    for (Queue::Item& item : batch) Unpack(&item.state);
     ProcessBatch(std::move(batch));
   }
 }
@@ -290,7 +310,7 @@ void Controller::StoreFailed(Queue::Item& item, const absl::Status& status) {
       return;
     }
   }
-  queue_.Retry(item.key, std::move(run));
+  queue_.Retry(item.key, Pack(run.kind, run.object, run.deleted));
 }
 
 void Controller::StorePermanentlyFailed(Queue::Item& item, const absl::Status& status) {
@@ -365,7 +385,7 @@ void Controller::Refetch(const std::string& key) {
     if (WatchedKinds()[kind].ref.resource != parts[0]) continue;
     absl::StatusOr<json> object = kube_->Get(WatchedKinds()[kind].ref, parts[1], parts[2]);
     if (object.ok()) {
-      queue_.Put(key, QueuedRun{kind, *std::move(object), false});
+      queue_.Put(key, Pack(kind, *object, false));
     } else if (object.status().code() != absl::StatusCode::kNotFound) {
       timer_.Schedule(key, kFinalizerRequeueInterval);
     }

@@ -55,8 +55,11 @@ struct ControllerOptions {
   int threadiness = 4;                  // workers
   int batch_size = 100;                 // runs per UpsertRuns call at most
   int patch_threads = 16;               // threads writing back annotations and finalizers
-  int write_back_backlog = 20000;       // stored runs waiting for their patches, at most
-  bool disable_crd_update = false;      // no annotation or finalizer patches
+  int write_back_backlog = 10000;       // stored runs waiting for their patches, at most
+  // Objects waiting in the queue, at most: beyond, the reflectors wait (a cold start over many
+  // runs lists them no faster than they are stored, so memory stays bounded).
+  int max_queued = 10000;
+  bool disable_crd_update = false;  // no annotation or finalizer patches
   bool disable_storing_incomplete_runs = false;
   LifecycleOptions lifecycle;
   TranslationOptions translation;
@@ -94,9 +97,14 @@ class Controller {
  private:
   struct QueuedRun {
     size_t kind = 0;  // index into WatchedKinds()
+    // While queued the object is kept packed (CBOR: a fraction of the parsed form's memory);
+    // a worker unpacks it into `object` when it takes it.
+    std::vector<uint8_t> packed;
     nlohmann::json object;
     bool deleted = false;  // the object is gone: store its last state, patch nothing
   };
+  static QueuedRun Pack(size_t kind, const nlohmann::json& object, bool deleted);
+  static void Unpack(QueuedRun* run);
   using Queue = LatestStateQueue<QueuedRun>;
   struct Pending;
 
@@ -130,7 +138,8 @@ class Controller {
   const ControllerOptions options_;
   Queue queue_;
   RequeueTimer timer_;
-  std::unique_ptr<BoundedPool> follow_ups_;  // while Run runs
+  std::unique_ptr<BoundedPool> follow_ups_;   // while Run runs
+  const absl::Notification* stop_ = nullptr;  // while Run runs
 
   absl::Mutex hashes_mu_;
   absl::flat_hash_map<std::string, std::string> hashes_ ABSL_GUARDED_BY(hashes_mu_);

@@ -58,7 +58,9 @@ void AddWatcherFlags(cxxopts::Options& options) {
       cxxopts::value<int>()->default_value("16"))(
       "write_back_backlog",
       "Stored runs that may wait for their write-back patches (storing pauses beyond).",
-      cxxopts::value<int>()->default_value("20000"))(
+      cxxopts::value<int>()->default_value("10000"))(
+      "max_queued", "Objects waiting to be stored, at most (the watches wait beyond).",
+      cxxopts::value<int>()->default_value("10000"))(
       "disable_crd_update",
       "Write nothing back on runs: no annotations, no finalizers (restarts then resend every "
       "run, which the server stores as no change).",
@@ -106,11 +108,12 @@ absl::StatusOr<WatcherSetup> WatcherSetupFromFlags(const cxxopts::ParseResult& a
   options.batch_size = args["batch_size"].as<int>();
   options.patch_threads = args["patch_threads"].as<int>();
   options.write_back_backlog = args["write_back_backlog"].as<int>();
+  options.max_queued = args["max_queued"].as<int>();
   if (options.threadiness < 1 || options.batch_size < 1 || options.patch_threads < 1 ||
-      options.write_back_backlog < 1) {
+      options.write_back_backlog < 1 || options.max_queued < 1) {
     return absl::InvalidArgumentError(
-        "--threadiness, --batch_size, --patch_threads and --write_back_backlog must be at least "
-        "1");
+        "--threadiness, --batch_size, --patch_threads, --write_back_backlog and --max_queued must "
+        "be at least 1");
   }
   options.disable_crd_update = args["disable_crd_update"].as<bool>();
   options.disable_storing_incomplete_runs = args["disable_storing_incomplete_runs"].as<bool>();
