@@ -6,6 +6,8 @@
 //   2. cold:    start the Controller with all of them existing; time until every run is stored,
 //               and until the write-back patches are done too; resident set size of this
 //               process (which, after phase 1, is mostly the Controller) at the end;
+//      (--reuse: read back the runs an earlier run created, and start the Controller with
+//      --resync, for a new server; --disable-crd-update: without write-back patches)
 //   3. steady:  --rate label changes per second for --seconds, spread over the runs; for every
 //               --sample-every-th change, the time from the PATCH's answer until GetRecord
 //               serves the new label (change-to-queryable lag, p50/p99).
@@ -101,6 +103,8 @@ int Main(int argc, char** argv) {
       "namespaces", "Namespaces to spread them over.", cxxopts::value<int>()->default_value("10"))(
       "create-threads", "Parallel POSTs.", cxxopts::value<int>()->default_value("16"))(
       "threadiness", "Controller workers.", cxxopts::value<int>()->default_value("4"))(
+      "reuse", "The runs exist already (an earlier run with the same --prefix): read them back.")(
+      "disable-crd-update", "Run the controller without write-back patches.")(
       "rate", "Steady-state changes per second.", cxxopts::value<int>()->default_value("500"))(
       "seconds", "Steady-state duration.", cxxopts::value<int>()->default_value("20"))(
       "sample-every", "Measure the lag of every n-th change.",
@@ -133,8 +137,11 @@ int Main(int argc, char** argv) {
   // 1. Create.
   std::atomic<int> failures{0};
   absl::Time start = absl::Now();
+  const bool reuse = args.count("reuse") > 0;
   Parallel(n, args["create-threads"].as<int>(), [&](int i) {
-    absl::StatusOr<json> created = kube.Create(*runs[i].ref, runs[i].ns, MakeRun(runs[i], i));
+    absl::StatusOr<json> created = reuse
+                                       ? kube.Get(*runs[i].ref, runs[i].ns, runs[i].name)
+                                       : kube.Create(*runs[i].ref, runs[i].ns, MakeRun(runs[i], i));
     if (!created.ok()) {
       ++failures;
       return;
@@ -143,8 +150,9 @@ int Main(int argc, char** argv) {
     if (t.ok()) runs[i].record = t->upsert.record().name();
   });
   const double create_s = absl::ToDoubleSeconds(absl::Now() - start);
-  std::cout << absl::StrFormat("create: %d runs in %.1f s (%.0f/s), %d failures", n, create_s,
-                               n / create_s, failures.load())
+  std::cout << absl::StrFormat("%s: %d runs in %.1f s (%.0f/s), %d failures",
+                               reuse ? "read back" : "create", n, create_s, n / create_s,
+                               failures.load())
             << std::endl;
   malloc_trim(0);
   const long rss_before = RssKb("VmRSS:");
@@ -156,6 +164,8 @@ int Main(int argc, char** argv) {
   watcher::ControllerOptions controller_options;
   controller_options.threadiness = args["threadiness"].as<int>();
   controller_options.namespaces = {};  // cluster-wide
+  controller_options.disable_crd_update = args.count("disable-crd-update") > 0;
+  controller_options.resync = reuse;  // a new server: the annotations describe an older one
   controller_options.log = [](const std::string& m) { std::cerr << "watcher: " << m << "\n"; };
   watcher::Controller controller(&kube, &sink, controller_options);
   absl::Notification stop;
@@ -186,6 +196,7 @@ int Main(int argc, char** argv) {
   const int total = rate * args["seconds"].as<int>();
   const int sample_every = args["sample-every"].as<int>();
   const uint64_t stored_before = controller.stats().stored;
+  const uint64_t patches_before = controller.stats().patches;
   absl::Mutex mu;
   std::vector<double> lags_ms;
   std::vector<int> last_seq(n, 0);

@@ -398,7 +398,7 @@ void Controller::Log(const std::string& message) {
 
 bool Controller::AlreadyStored(const std::string& key, const json& object,
                                const std::string& hash) {
-  if (AnnotationOf(object, kStoredHashAnnotation) == hash) return true;
+  if (!options_.resync && AnnotationOf(object, kStoredHashAnnotation) == hash) return true;
   absl::MutexLock lock(&hashes_mu_);
   auto it = hashes_.find(key);
   return it != hashes_.end() && it->second == hash;

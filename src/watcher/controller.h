@@ -61,6 +61,10 @@ struct ControllerOptions {
   int max_queued = 10000;
   bool disable_crd_update = false;  // no annotation or finalizer patches
   bool disable_storing_incomplete_runs = false;
+  // Ignore the stored-hash annotations: send every run once. For a watcher pointed at another
+  // server, whose store the annotations do not describe. (A server that has the run appends an
+  // update only if the object changed since it was stored, its own write-back included.)
+  bool resync = false;
   LifecycleOptions lifecycle;
   TranslationOptions translation;
   // Retries of a failed store or patch back off from 100 ms up to this.

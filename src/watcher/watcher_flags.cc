@@ -65,6 +65,10 @@ void AddWatcherFlags(cxxopts::Options& options) {
       "Write nothing back on runs: no annotations, no finalizers (restarts then resend every "
       "run, which the server stores as no change).",
       cxxopts::value<bool>()->default_value("false"))(
+      "resync",
+      "Ignore the runledger.dev/stored-hash annotations and send every run once (after pointing "
+      "the watcher at another server).",
+      cxxopts::value<bool>()->default_value("false"))(
       "disable_storing_incomplete_runs", "Store runs only once they are done.",
       cxxopts::value<bool>()->default_value("false"))(
       "completed_run_grace_period",
@@ -117,6 +121,7 @@ absl::StatusOr<WatcherSetup> WatcherSetupFromFlags(const cxxopts::ParseResult& a
   }
   options.disable_crd_update = args["disable_crd_update"].as<bool>();
   options.disable_storing_incomplete_runs = args["disable_storing_incomplete_runs"].as<bool>();
+  options.resync = args["resync"].as<bool>();
   LifecycleOptions& lifecycle = options.lifecycle;
   for (auto [flag, target] :
        {std::pair{"completed_run_grace_period", &lifecycle.completed_run_grace_period},
