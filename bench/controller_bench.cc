@@ -177,8 +177,11 @@ int Main(int argc, char** argv) {
   };
   const uint64_t existing = static_cast<uint64_t>(n - failures);
   const double stored_s = wait_until([&] { return controller.stats().stored >= existing; });
-  const double settled_s = wait_until(
-      [&] { return controller.waiting() == 0 && controller.stats().unchanged >= existing; });
+  // Written back: every run's own patch has come back as an event (and was found stored).
+  const double settled_s = wait_until([&] {
+    return controller.waiting() == 0 &&
+           (controller_options.disable_crd_update || controller.stats().unchanged >= existing);
+  });
   const long rss_cold = RssKb("VmRSS:");
   watcher::ControllerStats s = controller.stats();
   std::cout
@@ -195,6 +198,8 @@ int Main(int argc, char** argv) {
   const int rate = args["rate"].as<int>();
   const int total = rate * args["seconds"].as<int>();
   const int sample_every = args["sample-every"].as<int>();
+  // Label values unique to this invocation, so a --reuse run changes what an earlier one set.
+  const std::string epoch = absl::StrCat(absl::ToUnixSeconds(absl::Now()), "-");
   const uint64_t stored_before = controller.stats().stored;
   const uint64_t patches_before = controller.stats().patches;
   absl::Mutex mu;
@@ -207,7 +212,7 @@ int Main(int argc, char** argv) {
     const int i = k % n;
     const int seq = k / n + 1;
     if (!kube.MergePatch(*runs[i].ref, runs[i].ns, runs[i].name,
-                         {{"metadata", {{"labels", {{"seq", std::to_string(seq)}}}}}})
+                         {{"metadata", {{"labels", {{"seq", absl::StrCat(epoch, seq)}}}}}})
              .ok()) {
       ++patch_failures;
       return;
@@ -218,7 +223,7 @@ int Main(int argc, char** argv) {
       last_seq[i] = std::max(last_seq[i], seq);
     }
     if (k % sample_every != 0) return;
-    const std::string want = absl::StrCat("\"seq\":\"", seq, "\"");
+    const std::string want = absl::StrCat("\"seq\":\"", epoch, seq, "\"");
     while (absl::Now() - patched < absl::Seconds(30)) {
       grpc::ClientContext context;
       api::GetRecordRequest request;
@@ -253,7 +258,9 @@ int Main(int argc, char** argv) {
     api::GetRecordRequest request;
     request.set_name(runs[i].record);
     api::Record record;
-    const std::string want = absl::StrCat("\"seq\":\"", last_seq[i], "\"");
+    // A run not changed in the steady phase must still be stored (with whatever label it had).
+    const std::string want =
+        last_seq[i] == 0 ? "" : absl::StrCat("\"seq\":\"", epoch, last_seq[i], "\"");
     if (!results->GetRecord(&context, request, &record).ok() ||
         record.data().value().find(want) == std::string::npos) {
       ++lost;
