@@ -1,6 +1,8 @@
 // runledger: the RunLedger server and its offline tools.
 //
-//   runledger serve   [--data-dir DIR] [--listen HOST:PORT] [--index-config FILE] ...
+//   runledger serve   [--data-dir DIR] [--listen HOST:PORT] ...   run the server
+//                     [--index-config FILE] [--watch ...]         ... with user indexes, the watcher
+//   runledger watch   --server HOST:PORT [watcher flags]          watch Tekton runs, store them
 //   runledger replay  [--data-dir DIR] [--projection NAME]...     rebuild projections from the log
 //   runledger dump    [--data-dir DIR] [--log]                    print projections (or the log)
 //   runledger compact [--data-dir DIR]                            compact the store fully
@@ -10,13 +12,22 @@
 
 #include <csignal>
 #include <iostream>
+#include <optional>
+#include <thread>
 
 #include "absl/strings/str_format.h"
 #include "absl/synchronization/mutex.h"
 #include "cxxopts.hpp"
+#include "grpcpp/create_channel.h"
+#include "grpcpp/security/credentials.h"
 #include "src/projections/store.h"
 #include "src/query/cel/cel_command.h"
 #include "src/query/server.h"
+#include "src/watcher/controller.h"
+#include "src/watcher/grpc_run_sink.h"
+#include "src/watcher/ingestor_run_sink.h"
+#include "src/watcher/kube_client.h"
+#include "src/watcher/watcher_flags.h"
 
 namespace runledger {
 namespace {
@@ -58,6 +69,52 @@ sigset_t BlockShutdownSignals() {
   return signals;
 }
 
+// A watcher Controller on threads of its own, storing through `sink`; logs its counters every
+// 10 s while they change. Stops (and joins) when destroyed.
+class BackgroundWatcher {
+ public:
+  BackgroundWatcher(watcher::WatcherSetup setup, std::unique_ptr<watcher::RunSink> sink)
+      : kube_(std::move(setup.kube)),
+        sink_(std::move(sink)),
+        controller_(&kube_, sink_.get(), std::move(setup.controller)),
+        thread_([this] { controller_.Run(stop_); }),
+        reporter_([this] { Report(); }) {}
+
+  ~BackgroundWatcher() {
+    stop_.Notify();
+    thread_.join();
+    reporter_.join();
+    Print();
+  }
+
+ private:
+  void Report() {
+    watcher::ControllerStats last;
+    while (!stop_.WaitForNotificationWithTimeout(absl::Seconds(10))) {
+      watcher::ControllerStats now = controller_.stats();
+      if (now.events != last.events || now.stored != last.stored) Print();
+      last = now;
+    }
+  }
+
+  void Print() {
+    const watcher::ControllerStats s = controller_.stats();
+    std::cerr << absl::StrFormat(
+                     "runledger watch: %d events, %d stored in %d batches, %d unchanged, %d "
+                     "store failures, %d patches, %d deleted, %d finalizers released, %d waiting",
+                     s.events, s.stored, s.batches, s.unchanged, s.store_failures, s.patches,
+                     s.deleted, s.finalizers_released, controller_.waiting())
+              << std::endl;
+  }
+
+  watcher::KubeClient kube_;
+  std::unique_ptr<watcher::RunSink> sink_;
+  watcher::Controller controller_;
+  absl::Notification stop_;
+  std::thread thread_;
+  std::thread reporter_;
+};
+
 int Serve(int argc, char** argv) {
   cxxopts::Options options("runledger serve", "Run the RunLedger server.");
   options.add_options()("data-dir", "Directory of the embedded store (created if missing).",
@@ -73,10 +130,18 @@ int Serve(int argc, char** argv) {
       "each is created (or recreated when its expression changed) and built in the background.",
       cxxopts::value<std::string>()->default_value(""))(
       "build-rate-limit", "Events per second index builds may fold; 0 for no limit.",
-      cxxopts::value<uint64_t>()->default_value("0"));
+      cxxopts::value<uint64_t>()->default_value("0"))(
+      "watch", "Also run the Tekton watcher in this process (flags as for `runledger watch`).");
+  watcher::AddWatcherFlags(options);
   cxxopts::ParseResult args;
   int exit_code = 0;
   if (!Parse(options, argc, argv, &args, &exit_code)) return exit_code;
+  std::optional<watcher::WatcherSetup> watch_setup;
+  if (args.count("watch")) {
+    absl::StatusOr<watcher::WatcherSetup> setup = watcher::WatcherSetupFromFlags(args);
+    if (!setup.ok()) return Fail(setup.status());
+    watch_setup = *std::move(setup);
+  }
 
   sigset_t signals = BlockShutdownSignals();
   ServerOptions server_options;
@@ -90,11 +155,48 @@ int Serve(int argc, char** argv) {
   std::cout << absl::StrFormat("runledger: serving on %s (data dir %s)", (*server)->address(),
                                server_options.data_dir)
             << std::endl;
+  std::unique_ptr<BackgroundWatcher> watcher;
+  if (watch_setup.has_value()) {
+    auto sink =
+        std::make_unique<watcher::IngestorRunSink>((*server)->ingestor(), watch_setup->watcher_id);
+    watcher = std::make_unique<BackgroundWatcher>(*std::move(watch_setup), std::move(sink));
+  }
 
   int signal = 0;
   sigwait(&signals, &signal);
   std::cout << "runledger: " << strsignal(signal) << ", shutting down" << std::endl;
+  watcher.reset();
   (*server)->Shutdown(absl::Seconds(args["shutdown-grace-seconds"].as<int>()));
+  std::cout << "runledger: stopped" << std::endl;
+  return 0;
+}
+
+int Watch(int argc, char** argv) {
+  cxxopts::Options options("runledger watch",
+                           "Watch Tekton TaskRuns, PipelineRuns and CustomRuns and store them in "
+                           "a RunLedger server (runledger.v1.Ingest/UpsertRuns).");
+  options.add_options()("server", "The RunLedger server's gRPC address, HOST:PORT.",
+                        cxxopts::value<std::string>()->default_value("127.0.0.1:50051"));
+  watcher::AddWatcherFlags(options);
+  cxxopts::ParseResult args;
+  int exit_code = 0;
+  if (!Parse(options, argc, argv, &args, &exit_code)) return exit_code;
+  absl::StatusOr<watcher::WatcherSetup> setup = watcher::WatcherSetupFromFlags(args);
+  if (!setup.ok()) return Fail(setup.status());
+
+  sigset_t signals = BlockShutdownSignals();
+  const std::string server = args["server"].as<std::string>();
+  auto sink = std::make_unique<watcher::GrpcRunSink>(
+      grpc::CreateChannel(server, grpc::InsecureChannelCredentials()), setup->watcher_id,
+      absl::Seconds(10));
+  std::cout << absl::StrFormat("runledger: watching %s, storing in %s", setup->kube.server, server)
+            << std::endl;
+  {
+    BackgroundWatcher watcher(*std::move(setup), std::move(sink));
+    int signal = 0;
+    sigwait(&signals, &signal);
+    std::cout << "runledger: " << strsignal(signal) << ", shutting down" << std::endl;
+  }
   std::cout << "runledger: stopped" << std::endl;
   return 0;
 }
@@ -168,6 +270,7 @@ int Usage(std::ostream& out, int code) {
   out << "usage: runledger <command> [flags]\n\n"
          "commands:\n"
          "  serve    run the server (gRPC tekton.results.v1alpha2.Results, health, reflection)\n"
+         "  watch    watch Tekton runs in Kubernetes and store them in a server\n"
          "  replay   rebuild projections from the event log, offline\n"
          "  dump     print the projections or the log, offline\n"
          "  compact  compact the store fully, offline\n\n"
@@ -189,6 +292,7 @@ int main(int argc, char** argv) {
   const std::string command = argv[1];
   if (command == "-h" || command == "--help" || command == "help") return Usage(std::cout, 0);
   if (command == "serve") return Serve(argc - 1, argv + 1);
+  if (command == "watch") return Watch(argc - 1, argv + 1);
   if (command == "replay") return Replay(argc - 1, argv + 1);
   if (command == "dump") return Dump(argc - 1, argv + 1);
   if (command == "compact") return Compact(argc - 1, argv + 1);

@@ -17,6 +17,7 @@
 #include "src/watcher/kube_config.h"
 #include "src/watcher/kube_status.h"
 #include "src/watcher/reflector.h"
+#include "tests/kube_cluster.h"
 #include "tests/test_util.h"
 
 namespace runledger::watcher {
@@ -26,18 +27,8 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::UnorderedElementsAre;
 
-const std::string kKitDir = std::string(RUNLEDGER_SHARED_DIR) + "/tools/kube";
 const ResourceRef kTaskRuns{"tekton.dev", "v1", "taskruns"};
 const ResourceRef kPipelineRuns{"tekton.dev", "v1", "pipelineruns"};
-
-std::string ApiserverBinary() {
-  if (const char* bin = std::getenv("KUBE_APISERVER_BIN")) return bin;
-  const char* cache = std::getenv("RUNLEDGER_KUBE_CACHE");
-  const char* home = std::getenv("HOME");
-  std::string dir =
-      cache != nullptr ? cache : absl::StrCat(home ? home : "", "/.cache/runledger-kube");
-  return dir + "/bin/kube-apiserver";
-}
 
 nlohmann::json TaskRun(const std::string& name) {
   return {{"apiVersion", "tekton.dev/v1"},
@@ -59,33 +50,14 @@ std::string Rv(const nlohmann::json& object) { return MetadataField(object, "res
 class E2eKubeTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    if (!std::filesystem::exists(kKitDir)) {
-      skip_reason_ = new std::string("no kube kit at " + kKitDir);
-      return;
-    }
-    if (!std::filesystem::exists(ApiserverBinary())) {
-      skip_reason_ = new std::string("kube-apiserver not built (" + ApiserverBinary() + "); run " +
-                                     kKitDir + "/build-apiserver.sh");
-      return;
-    }
-    dir_ = new e2e::TempDir();
-    cluster_ = dir_->path() + "/cluster";
-    std::string log = dir_->path() + "/start.log";
-    int rc = std::system(
-        absl::StrCat(kKitDir, "/start-cluster.sh ", cluster_, " >", log, " 2>&1").c_str());
-    ASSERT_EQ(rc, 0) << e2e::ReadFile(log);
-    for (absl::string_view line : absl::StrSplit(e2e::ReadFile(cluster_ + "/env"), '\n')) {
-      std::pair<std::string, std::string> kv = absl::StrSplit(line, absl::MaxSplits('=', 1));
-      (*env())[kv.first] = kv.second;
-    }
+    std::string skip;
+    cluster_ = e2e::KubeCluster::Start(&skip).release();
+    if (cluster_ == nullptr) skip_reason_ = new std::string(skip.empty() ? "no cluster" : skip);
   }
 
   static void TearDownTestSuite() {
-    if (dir_ != nullptr) {
-      std::system(absl::StrCat(kKitDir, "/stop-cluster.sh ", cluster_, " >/dev/null 2>&1").c_str());
-      delete dir_;
-      dir_ = nullptr;
-    }
+    delete cluster_;
+    cluster_ = nullptr;
   }
 
   void SetUp() override {
@@ -93,18 +65,9 @@ class E2eKubeTest : public ::testing::Test {
     ASSERT_FALSE(Env("KUBE_API").empty()) << "cluster did not start";
   }
 
-  static std::map<std::string, std::string>* env() {
-    static auto* values = new std::map<std::string, std::string>();
-    return values;
-  }
-  static std::string Env(const std::string& key) { return (*env())[key]; }
+  static std::string Env(const std::string& key) { return cluster_->Env(key); }
 
-  // The admin through the kit's kubeconfig (current context: client certificate).
-  static KubeConfig AdminCertConfig() {
-    absl::StatusOr<KubeConfig> config = LoadKubeconfig(Env("KUBECONFIG"));
-    EXPECT_TRUE(config.ok()) << config.status();
-    return config.value_or(KubeConfig());
-  }
+  static KubeConfig AdminCertConfig() { return cluster_->AdminConfig(); }
   // A bearer token and the CA, built by hand.
   static KubeConfig TokenConfig(const std::string& token) {
     KubeConfig config;
@@ -115,13 +78,11 @@ class E2eKubeTest : public ::testing::Test {
   }
 
   static std::string* skip_reason_;
-  static e2e::TempDir* dir_;
-  static std::string cluster_;
+  static e2e::KubeCluster* cluster_;
 };
 
 std::string* E2eKubeTest::skip_reason_ = nullptr;
-e2e::TempDir* E2eKubeTest::dir_ = nullptr;
-std::string E2eKubeTest::cluster_;
+e2e::KubeCluster* E2eKubeTest::cluster_ = nullptr;
 
 TEST_F(E2eKubeTest, CreatePatchDeleteWithFinalizersAndPreconditions) {
   KubeClient client(AdminCertConfig());

@@ -119,7 +119,7 @@ std::string Dump(const std::string& data_dir) {
 TEST(E2eLifecycleTest, KilledBuildResumesFromItsCheckpointServesMeanwhileAndEndsEqual) {
   ServerProcess server;
   // Slow enough builds to kill one half-way (the limit is a real operational knob).
-  server.SetServeFlags({"--build-rate-limit", "400"});
+  server.set_extra_args({"--build-rate-limit", "400"});
   ASSERT_TRUE(server.Start());
   ResultsClient client(server.NewChannel());
   const std::set<std::string> matching = Fill(client);
@@ -176,7 +176,7 @@ TEST(E2eLifecycleTest, AdminServiceAndIndexConfig) {
   std::ofstream(config) << R"({"indexes": [{"name": "part-of", "expression":
       "data.metadata.labels['app.kubernetes.io/part-of']"}]})";
   ServerProcess server;
-  server.SetServeFlags({"--index-config", config});
+  server.set_extra_args({"--index-config", config});
   ASSERT_TRUE(server.Start());
   AdminClient admin(server);
 

@@ -175,8 +175,8 @@ ServerProcess::~ServerProcess() {
   ++starts_;
   const std::string out_path = logs_.path() + "/stdout." + std::to_string(starts_);
   address_.clear();
-  std::vector<std::string> args = {"serve", "--data-dir", data_dir_, "--listen", "127.0.0.1:0"};
-  args.insert(args.end(), serve_flags_.begin(), serve_flags_.end());
+  std::vector<std::string> args = {"serve", "--data-dir", data_dir_, "--listen", listen_};
+  args.insert(args.end(), extra_args_.begin(), extra_args_.end());
   pid_ = Spawn(args, out_path, logs_.path() + "/stderr");
   if (pid_ < 0) return ::testing::AssertionFailure() << "cannot spawn " << RUNLEDGER_BINARY;
   Clock::time_point deadline = Clock::now() + kStartTimeout;

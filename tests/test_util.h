@@ -61,16 +61,18 @@ class ServerProcess {
   ServerProcess(const ServerProcess&) = delete;
   ServerProcess& operator=(const ServerProcess&) = delete;
 
-  // Flags added to `runledger serve` from the next Start on.
-  void SetServeFlags(std::vector<std::string> flags) { serve_flags_ = std::move(flags); }
   // Starts the server and waits (up to 20 s) for its `serving on` line.
   ::testing::AssertionResult Start();
   // SIGTERM and wait; returns the exit code (128 + signal if killed), -1 if not running.
   int Stop();
   // SIGKILL and wait; returns like Stop().
   int Kill();
-  // Starts again on the same data directory (a new port).
+  // Starts again on the same data directory (a new port, unless set_listen fixed one).
   ::testing::AssertionResult Restart() { return Start(); }
+  // For the next Start: the --listen address (default 127.0.0.1:0) and flags added after it
+  // (e.g. {"--watch", "--kubeconfig", path}).
+  void set_listen(std::string listen) { listen_ = std::move(listen); }
+  void set_extra_args(std::vector<std::string> args) { extra_args_ = std::move(args); }
 
   bool running() const { return pid_ > 0; }
   // False (and a test failure) if the server process has exited on its own.
@@ -89,7 +91,8 @@ class ServerProcess {
   std::unique_ptr<TempDir> owned_data_;
   std::string data_dir_;
   std::string address_;
-  std::vector<std::string> serve_flags_;
+  std::string listen_ = "127.0.0.1:0";
+  std::vector<std::string> extra_args_;
   pid_t pid_ = -1;
   int starts_ = 0;
 };

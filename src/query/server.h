@@ -40,6 +40,8 @@ class Server {
 
   // The address actually bound (the port is resolved when options.listen asks for port 0).
   const std::string& address() const { return address_; }
+  // The write path, for an in-process watcher (`runledger serve --watch`).
+  Ingestor* ingestor() const { return ingestor_.get(); }
 
   // Stops accepting RPCs, lets in-flight ones finish (cancelling those still running after
   // `grace`), then closes the store.

@@ -33,6 +33,10 @@ inline constexpr char kObjectNameResultAnnotation[] = "object.metadata.name";
 inline constexpr char kResultsPrefix[] = "results.tekton.dev/";
 // Prefix reserved for annotations of RunLedger's own.
 inline constexpr char kRunLedgerPrefix[] = "runledger.dev/";
+// Written back by RunLedger's watcher after a store: the NormalizedObjectHash (object_hash.h) of
+// the state stored. A later state with the same hash (e.g. after a restart, or the event of the
+// watcher's own patch) is already stored and is not sent again.
+inline constexpr char kStoredHashAnnotation[] = "runledger.dev/stored-hash";
 
 }  // namespace runledger::watcher
 
