@@ -1,7 +1,8 @@
 // runledger: the RunLedger server and its offline tools.
 //
 //   runledger serve   [--data-dir DIR] [--listen HOST:PORT] ...   run the server
-//                     [--index-config FILE] [--watch ...]         ... with user indexes, the watcher
+//                     [--index-config FILE] [--watch ...]         ... with user indexes, the
+//                     watcher
 //   runledger watch   --server HOST:PORT [watcher flags]          watch Tekton runs, store them
 //   runledger replay  [--data-dir DIR] [--projection NAME]...     rebuild projections from the log
 //   runledger dump    [--data-dir DIR] [--log]                    print projections (or the log)

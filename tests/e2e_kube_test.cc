@@ -47,27 +47,9 @@ nlohmann::json PipelineRun(const std::string& name) {
 std::string Name(const nlohmann::json& object) { return MetadataField(object, "name"); }
 std::string Rv(const nlohmann::json& object) { return MetadataField(object, "resourceVersion"); }
 
-class E2eKubeTest : public ::testing::Test {
+class E2eKubeTest : public e2e::KubeClusterTest {
  protected:
-  static void SetUpTestSuite() {
-    std::string skip;
-    cluster_ = e2e::KubeCluster::Start(&skip).release();
-    if (cluster_ == nullptr) skip_reason_ = new std::string(skip.empty() ? "no cluster" : skip);
-  }
-
-  static void TearDownTestSuite() {
-    delete cluster_;
-    cluster_ = nullptr;
-  }
-
-  void SetUp() override {
-    if (skip_reason_ != nullptr) GTEST_SKIP() << *skip_reason_;
-    ASSERT_FALSE(Env("KUBE_API").empty()) << "cluster did not start";
-  }
-
-  static std::string Env(const std::string& key) { return cluster_->Env(key); }
-
-  static KubeConfig AdminCertConfig() { return cluster_->AdminConfig(); }
+  static KubeConfig AdminCertConfig() { return cluster().AdminConfig(); }
   // A bearer token and the CA, built by hand.
   static KubeConfig TokenConfig(const std::string& token) {
     KubeConfig config;
@@ -76,13 +58,7 @@ class E2eKubeTest : public ::testing::Test {
     config.token = TokenSource::Literal(token);
     return config;
   }
-
-  static std::string* skip_reason_;
-  static e2e::KubeCluster* cluster_;
 };
-
-std::string* E2eKubeTest::skip_reason_ = nullptr;
-e2e::KubeCluster* E2eKubeTest::cluster_ = nullptr;
 
 TEST_F(E2eKubeTest, CreatePatchDeleteWithFinalizersAndPreconditions) {
   KubeClient client(AdminCertConfig());

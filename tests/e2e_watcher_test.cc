@@ -122,21 +122,12 @@ class RunningController {
   std::thread thread_;
 };
 
-class E2eWatcherTest : public ::testing::Test {
+class E2eWatcherTest : public e2e::KubeClusterTest {
  protected:
-  static void SetUpTestSuite() {
-    std::string skip;
-    cluster_ = e2e::KubeCluster::Start(&skip).release();
-    if (cluster_ == nullptr) skip_reason_ = new std::string(skip.empty() ? "no cluster" : skip);
-  }
-  static void TearDownTestSuite() {
-    delete cluster_;
-    cluster_ = nullptr;
-  }
-
   void SetUp() override {
-    if (skip_reason_ != nullptr) GTEST_SKIP() << *skip_reason_;
-    kube_ = std::make_unique<KubeClient>(cluster_->AdminConfig());
+    KubeClusterTest::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
+    kube_ = std::make_unique<KubeClient>(cluster().AdminConfig());
     ns_ = e2e::UniqueParent();
     ASSERT_TRUE(
         kube_
@@ -155,7 +146,7 @@ class E2eWatcherTest : public ::testing::Test {
     return options;
   }
   std::unique_ptr<RunningController> StartController(ControllerOptions options) {
-    return std::make_unique<RunningController>(cluster_->AdminConfig(), server_->address(),
+    return std::make_unique<RunningController>(cluster().AdminConfig(), server_->address(),
                                                std::move(options));
   }
 
@@ -191,16 +182,11 @@ class E2eWatcherTest : public ::testing::Test {
     return record.ok() ? json::parse(record.value.data().value()) : json();
   }
 
-  static std::string* skip_reason_;
-  static e2e::KubeCluster* cluster_;
   std::unique_ptr<KubeClient> kube_;
   std::string ns_;
   std::unique_ptr<e2e::ServerProcess> server_;
   std::unique_ptr<e2e::ResultsClient> client_;
 };
-
-std::string* E2eWatcherTest::skip_reason_ = nullptr;
-e2e::KubeCluster* E2eWatcherTest::cluster_ = nullptr;
 
 TEST_F(E2eWatcherTest, StoresRunsWithNamesSummariesAndWritesBackAnnotations) {
   json pipeline = NewRun("PipelineRun", "release-1");
@@ -431,7 +417,7 @@ TEST_F(E2eWatcherTest, IncompleteRunsNotStoredWhenDisabled) {
 TEST_F(E2eWatcherTest, FixturesStoredByServeWatch) {
   if (!std::filesystem::exists(kFixtureDir)) GTEST_SKIP() << "no fixtures at " << kFixtureDir;
   ASSERT_EQ(server_->Stop(), 0);
-  server_->set_extra_args({"--watch", "--kubeconfig", cluster_->Env("KUBECONFIG"), "--namespace",
+  server_->set_extra_args({"--watch", "--kubeconfig", cluster().Env("KUBECONFIG"), "--namespace",
                            ns_, "--forward_buffer", "0s"});
   ASSERT_TRUE(server_->Restart());
   client_ = std::make_unique<e2e::ResultsClient>(server_->NewChannel());

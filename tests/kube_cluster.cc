@@ -65,4 +65,25 @@ watcher::KubeConfig KubeCluster::AdminConfig() const {
   return config.value_or(watcher::KubeConfig());
 }
 
+std::string* KubeClusterTest::skip_reason_ = nullptr;
+KubeCluster* KubeClusterTest::cluster_ = nullptr;
+
+void KubeClusterTest::SetUpTestSuite() {
+  std::string skip;
+  cluster_ = KubeCluster::Start(&skip).release();
+  delete skip_reason_;
+  skip_reason_ =
+      cluster_ == nullptr ? new std::string(skip.empty() ? "no cluster" : skip) : nullptr;
+}
+
+void KubeClusterTest::TearDownTestSuite() {
+  delete cluster_;
+  cluster_ = nullptr;
+}
+
+void KubeClusterTest::SetUp() {
+  if (skip_reason_ != nullptr) GTEST_SKIP() << *skip_reason_;
+  ASSERT_FALSE(Env("KUBE_API").empty()) << "cluster did not start";
+}
+
 }  // namespace runledger::e2e

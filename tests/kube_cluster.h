@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 
+#include "gtest/gtest.h"
 #include "src/watcher/kube_config.h"
 #include "tests/test_util.h"
 
@@ -34,6 +35,23 @@ class KubeCluster {
 
 // ../shared/tools/kube
 std::string KubeKitDir();
+
+// A test suite sharing one cluster, started before its first test and stopped after its last.
+// Every test skips, saying why, when no cluster can start. A fixture that overrides SetUp calls
+// KubeClusterTest::SetUp first and returns if IsSkipped().
+class KubeClusterTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite();
+  static void TearDownTestSuite();
+  void SetUp() override;
+
+  static const KubeCluster& cluster() { return *cluster_; }
+  static std::string Env(const std::string& key) { return cluster_->Env(key); }
+
+ private:
+  static std::string* skip_reason_;
+  static KubeCluster* cluster_;
+};
 
 }  // namespace runledger::e2e
 

@@ -18,8 +18,8 @@
 // The ordered D and S keys keep a cell's min and max duration and last start time exact when the
 // run holding one is updated or deleted: the new extreme is the first or last key left.
 //
-// An index folded behind the log in generations (index_set.h). Cells are written once per batch, however
-// many of its events change them, and mirrored in a SummaryCube for the summary API.
+// An index folded behind the log in generations (index_set.h). Cells are written once per batch,
+// however many of its events change them, and mirrored in a SummaryCube for the summary API.
 #ifndef RUNLEDGER_PROJECTIONS_SUMMARY_PROJECTION_H_
 #define RUNLEDGER_PROJECTIONS_SUMMARY_PROJECTION_H_
 

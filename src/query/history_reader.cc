@@ -315,6 +315,14 @@ absl::StatusOr<HistoryReader::StateAt> HistoryReader::GetStateAt(
   return state;
 }
 
+// Where an as-of answer stands: the event it is as of, and whether that event deleted it.
+template <typename At>
+static void SetPoint(const v1::Event& at, At* response) {
+  response->set_deleted(StateOf(at) == nullptr);
+  response->set_sequence(at.sequence());
+  *response->mutable_time() = at.time();
+}
+
 absl::StatusOr<v1::ResultAt> HistoryReader::GetResultAt(const v1::GetAtRequest& request) const {
   absl::StatusOr<ResultName> name = ParseResultName(request.name());
   if (!name.ok()) return Invalid("name", name.status().message());
@@ -322,9 +330,7 @@ absl::StatusOr<v1::ResultAt> HistoryReader::GetResultAt(const v1::GetAtRequest& 
   if (!state.ok()) return state.status();
   v1::ResultAt response;
   *response.mutable_result() = std::move(*state->state.mutable_result());
-  response.set_deleted(StateOf(state->at) == nullptr);
-  response.set_sequence(state->at.sequence());
-  *response.mutable_time() = state->at.time();
+  SetPoint(state->at, &response);
   return response;
 }
 
@@ -335,9 +341,7 @@ absl::StatusOr<v1::RecordAt> HistoryReader::GetRecordAt(const v1::GetAtRequest& 
   if (!state.ok()) return state.status();
   v1::RecordAt response;
   *response.mutable_record() = std::move(*state->state.mutable_record());
-  response.set_deleted(StateOf(state->at) == nullptr);
-  response.set_sequence(state->at.sequence());
-  *response.mutable_time() = state->at.time();
+  SetPoint(state->at, &response);
   return response;
 }
 

@@ -58,8 +58,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
 
   server->health_service_ = std::make_unique<HealthService>(
       std::vector<std::string>{std::string(kResultsServiceName), IngestService::kServiceName,
-                               std::string(kHistoryServiceName),
-                               AdminService::kServiceName});
+                               std::string(kHistoryServiceName), AdminService::kServiceName});
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   int port = 0;
