@@ -159,5 +159,36 @@ TEST(FormatNameTest, FormattedNamesParseBack) {
             record);
 }
 
+TEST(SplitStoredRecordNameTest, GivesTheThreeIdsAsViews) {
+  const std::string name = "ns-1/results/r_2/records/rec-3";
+  RecordNameView ids;
+  ASSERT_TRUE(SplitStoredRecordName(name, &ids));
+  EXPECT_EQ(std::string(ids.parent), "ns-1");
+  EXPECT_EQ(std::string(ids.result), "r_2");
+  EXPECT_EQ(std::string(ids.record), "rec-3");
+  EXPECT_EQ(ids.record.data() + ids.record.size(), name.data() + name.size());
+}
+
+TEST(SplitStoredRecordNameTest, AgreesWithParseRecordNameOnValidNames) {
+  for (const std::string& name :
+       std::vector<std::string>{"a/results/b/records/c", "-/results/-/records/-",
+                                k63 + "/results/" + k63 + "/records/" + k63}) {
+    RecordNameView ids;
+    ASSERT_TRUE(SplitStoredRecordName(name, &ids)) << name;
+    absl::StatusOr<RecordName> parsed = ParseRecordName(name);
+    ASSERT_TRUE(parsed.ok()) << name;
+    EXPECT_EQ(std::string(ids.parent), parsed->parent);
+    EXPECT_EQ(std::string(ids.result), parsed->result);
+    EXPECT_EQ(std::string(ids.record), parsed->record);
+  }
+}
+
+TEST(SplitStoredRecordNameTest, RejectsOtherShapes) {
+  RecordNameView ids;
+  EXPECT_FALSE(SplitStoredRecordName("a/results/b", &ids));
+  EXPECT_FALSE(SplitStoredRecordName("a/results/b/logs/c", &ids));
+  EXPECT_FALSE(SplitStoredRecordName("a/records/c/results/b", &ids));
+}
+
 }  // namespace
 }  // namespace runledger

@@ -68,6 +68,19 @@ absl::StatusOr<RecordName> ParseLogName(absl::string_view name) {
   return ParseChildName(name, "logs");
 }
 
+bool SplitStoredRecordName(absl::string_view name, RecordNameView* ids) {
+  constexpr absl::string_view kResults = "/results/";
+  constexpr absl::string_view kRecords = "/records/";
+  const size_t results = name.find(kResults);
+  if (results == absl::string_view::npos) return false;
+  const size_t records = name.find(kRecords, results + kResults.size());
+  if (records == absl::string_view::npos) return false;
+  ids->parent = name.substr(0, results);
+  ids->result = name.substr(results + kResults.size(), records - results - kResults.size());
+  ids->record = name.substr(records + kRecords.size());
+  return true;
+}
+
 std::string FormatResultName(absl::string_view parent, absl::string_view result) {
   return absl::StrCat(parent, "/results/", result);
 }

@@ -68,15 +68,17 @@ std::optional<int64_t> ParseMicros(absl::string_view rfc3339) {
   return floor_micros;
 }
 
-RunFacts FactsOf(absl::string_view name, const tekton::results::v1alpha2::Record& record) {
+RunFacts FactsOf(const RecordView& record) {
   RunFacts facts;
-  facts.parent = std::string(name.substr(0, name.find('/')));
-  facts.type = record.data().type();
-  if (record.data().value().empty()) return facts;
+  facts.parent = std::string(record.name.substr(0, record.name.find('/')));
+  facts.type = std::string(record.data_type);
+  if (record.data.empty()) return facts;
   // Folds and fallbacks call this for every record: keep one parser per thread.
   thread_local simdjson::ondemand::parser parser;
   simdjson::ondemand::document doc;
-  if (parser.iterate(PaddedCopy(record.data().value())).get(doc) != simdjson::SUCCESS) return facts;
+  if (parser.iterate(PaddedCopy(std::string_view(record.data.data(), record.data.size())))
+          .get(doc) != simdjson::SUCCESS)
+    return facts;
   facts.namespace_name = StringAt(doc, "/metadata/namespace");
   facts.pipeline = StringAt(doc, "/metadata/labels/tekton.dev~1pipeline");
   facts.repository = StringAt(doc, "/metadata/annotations/pipelinesascode.tekton.dev~1repository");

@@ -16,7 +16,7 @@
 #include <string>
 
 #include "absl/strings/string_view.h"
-#include "tekton/results/v1alpha2/resources.pb.h"
+#include "src/common/record_view.h"
 
 namespace runledger {
 
@@ -50,8 +50,8 @@ struct RunFacts {
   }
 };
 
-// The facts of `record`, whose name is `name` (`<parent>/results/<r>/records/<id>`).
-RunFacts FactsOf(absl::string_view name, const tekton::results::v1alpha2::Record& record);
+// The facts of `record` (named `<parent>/results/<r>/records/<id>`).
+RunFacts FactsOf(const RecordView& record);
 
 StatusBucket BucketOfReason(absl::string_view reason);
 

@@ -50,6 +50,7 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir, const
   if (s.ok()) s = store->projections_->CatchUp(*store->log_, progress);
   if (!s.ok()) return s;
   store->reader_ = std::make_unique<CoreReader>(store->database_.get());
+  store->successors_ = std::make_unique<SuccessorTable>(store->database_.get());
   store->indexes_->Start();
   return store;
 }

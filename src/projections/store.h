@@ -22,6 +22,7 @@
 #include "runledger/v1/admin.pb.h"
 #include "src/log/database.h"
 #include "src/log/event_log.h"
+#include "src/log/successor_table.h"
 #include "src/projections/core_reader.h"
 #include "src/projections/index_set.h"
 #include "src/projections/projection_set.h"
@@ -44,6 +45,9 @@ class Store {
   ProjectionSet& projections() { return *projections_; }
   IndexSet& indexes() { return *indexes_; }
   const CoreReader& reader() const { return *reader_; }
+  // Which log events are still their entity's latest, for passes over the log (built on first
+  // use; thread-safe).
+  SuccessorTable& successors() const { return *successors_; }
   // The summary projection's cells, as of what its serving generation has folded.
   const SummaryCube& summaries() const { return *summaries_; }
 
@@ -94,6 +98,7 @@ class Store {
   std::shared_ptr<SummaryCube> summaries_;
   std::unique_ptr<EventLog> log_;
   std::unique_ptr<CoreReader> reader_;
+  std::unique_ptr<SuccessorTable> successors_;
   mutable absl::Mutex user_mu_;
   std::shared_ptr<const IndexDefinitions> user_indexes_ ABSL_GUARDED_BY(user_mu_) =
       std::make_shared<const IndexDefinitions>();

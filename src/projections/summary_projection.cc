@@ -91,7 +91,7 @@ absl::Status SummaryProjection::Apply(const v1::Event& event, FoldState& state) 
   switch (event.kind()) {
     case v1::RECORD_CREATED:
     case v1::RECORD_UPDATED:
-      return Put(event.name(), FactsOf(event.name(), event.record()), state);
+      return Put(event.name(), FactsOf(RecordView::Of(event.record())), state);
     case v1::RECORD_DELETED:
       return Take(event.name(), state);
     default:

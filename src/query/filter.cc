@@ -132,16 +132,18 @@ absl::StatusOr<std::unique_ptr<const Filter>> Filter::Compile(std::string_view t
   return std::unique_ptr<const Filter>(std::move(filter));
 }
 
-bool Filter::Matches(const Record& record) const {
+bool Filter::Matches(const RecordView& record) const {
+  RecordNameView name;
+  if (!SplitStoredRecordName(record.name, &name)) return false;
+  // CEL values and simdjson take std::string_view, which Debian's abseil does not alias.
+  const auto std_view = [](absl::string_view v) { return std::string_view(v.data(), v.size()); };
   thread_local JsonDocument data;
-  data.Bind(record.data().value());
-  absl::StatusOr<RecordName> name = ParseRecordName(record.name());
-  if (!name.ok()) return false;
+  data.Bind(std_view(record.data));
   Value slots[kRecordSlots];
-  slots[kRecordParent] = Value::StringView(name->parent);
-  slots[kResultName] = Value::StringView(name->result);
-  slots[kRecordName] = Value::StringView(name->record);
-  slots[kDataType] = Value::StringView(record.data().type());
+  slots[kRecordParent] = Value::StringView(std_view(name.parent));
+  slots[kResultName] = Value::StringView(std_view(name.result));
+  slots[kRecordName] = Value::StringView(std_view(name.record));
+  slots[kDataType] = Value::StringView(std_view(record.data_type));
   slots[kData] = data.root();
   return IsTrue(program_.Evaluate(absl::MakeConstSpan(slots)));
 }

@@ -17,6 +17,7 @@
 #include <string_view>
 
 #include "absl/status/statusor.h"
+#include "src/common/record_view.h"
 #include "src/query/cel/ast.h"
 #include "src/query/cel/evaluator.h"
 #include "src/query/filter_plan.h"
@@ -29,7 +30,10 @@ class Filter {
   static absl::StatusOr<std::unique_ptr<const Filter>> Compile(std::string_view text,
                                                                FilterTarget target);
 
-  bool Matches(const tekton::results::v1alpha2::Record& record) const;
+  bool Matches(const RecordView& record) const;
+  bool Matches(const tekton::results::v1alpha2::Record& record) const {
+    return Matches(RecordView::Of(record));
+  }
   bool Matches(const tekton::results::v1alpha2::Result& result) const;
 
   // The parsed filter, for planners.

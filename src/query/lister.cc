@@ -456,8 +456,12 @@ absl::StatusOr<std::vector<Entity>> Load(const CoreReader& reader,
 constexpr size_t kMaxLogScanMatches = 200000;
 
 LogScanRequest LogScanRequestOf(const Store& store, const Plan& plan) {
-  return {plan.filter.get(), [&plan](absl::string_view name) { return plan.names.Contains(name); },
-          store.log().LastSequence(), Lister::kScanThreads, plan.cancelled};
+  return {plan.filter.get(),
+          [&plan](absl::string_view name) { return plan.names.Contains(name); },
+          store.log().LastSequence(),
+          Lister::kScanThreads,
+          plan.cancelled,
+          &store.successors()};
 }
 
 // The page of records (page_size + 1 at most) after the plan's cursor, found by a log scan;
@@ -470,15 +474,24 @@ absl::StatusOr<std::optional<std::vector<Record>>> ReadByLogScan(
   };
   std::vector<std::vector<Match>> found(Lister::kScanThreads);
   std::atomic<size_t> matched{0};
+  std::atomic<bool> undecodable{false};
   absl::Status s = ScanLogForRecords(
       store.database(), LogScanRequestOf(store, plan), options,
-      [&](int thread, absl::string_view name, const Record& record) {
+      [&](int thread, const RecordView& view, absl::string_view event_bytes) {
+        v1::Event event;
+        if (!event.ParseFromArray(event_bytes.data(), static_cast<int>(event_bytes.size()))) {
+          undecodable.store(true);
+          return false;
+        }
+        const Record& record = event.record();
         found[thread].push_back(
-            {std::string(name),
+            {std::string(view.name),
              SortSuffix(plan.order.field, SortNanos(record, plan.order.field), record.uid())});
         return matched.fetch_add(1) < kMaxLogScanMatches;
       });
   if (!s.ok()) return s;
+  if (undecodable.load())
+    return absl::DataLossError("a log event the scan matched is not decodable");
   if (matched.load() > kMaxLogScanMatches) return std::nullopt;
   std::vector<Match> matches;
   for (std::vector<Match>& part : found) {
@@ -652,7 +665,7 @@ absl::StatusOr<tekton::results::v1alpha2::ListRecordsResponse> Lister::ListRecor
 }
 
 absl::Status Lister::ForEachRecord(const ResultName& scope, std::unique_ptr<const Filter> filter,
-                                   const LogScanVisitor& visit,
+                                   const RecordVisitor& visit,
                                    const std::function<bool()>& cancelled) const {
   Plan plan;
   ScopeRecords(scope, &plan);
@@ -666,7 +679,10 @@ absl::Status Lister::ForEachRecord(const ResultName& scope, std::unique_ptr<cons
   // A filter that no index narrows reads every record of the scope: in log order, that is one
   // sequential pass instead of a random read per record.
   if (plan.filter && !indexes.any() && !one_result) {
-    return ScanLogForRecords(store_->database(), LogScanRequestOf(*store_, plan), options, visit);
+    return ScanLogForRecords(store_->database(), LogScanRequestOf(*store_, plan), options,
+                             [&](int thread, const RecordView& record, absl::string_view) {
+                               return visit(thread, record);
+                             });
   }
   bool filter_index = false;
   std::unique_ptr<CandidateSource> source =
@@ -680,7 +696,7 @@ absl::Status Lister::ForEachRecord(const ResultName& scope, std::unique_ptr<cons
         NextMatches<Record>(*store_, plan, source.get(), 1024, options, &more, &examined);
     if (!records.ok()) return records.status();
     for (const Record& record : *records) {
-      if (!visit(0, record.name(), record)) return absl::OkStatus();
+      if (!visit(0, RecordView::Of(record))) return absl::OkStatus();
     }
   }
   return source->status();

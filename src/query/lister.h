@@ -45,11 +45,15 @@ class Lister {
       const tekton::results::v1alpha2::ListRecordsRequest& request,
       const std::function<bool()>& cancelled = nullptr) const;
 
+  // Receives each record ForEachRecord finds, with the index of the thread that found it (0 to
+  // kScanThreads - 1): calls with different indexes run concurrently. Returns false to stop.
+  using RecordVisitor = std::function<bool(int thread, const RecordView& record)>;
+
   // Visits every record of `scope` (parent and result, wildcards allowed) that matches `filter`
   // (all of them when null), in no particular order, under one snapshot that holds every write
-  // acknowledged before the call. Visits may run on several threads at once (see LogScanVisitor).
+  // acknowledged before the call.
   absl::Status ForEachRecord(const ResultName& scope, std::unique_ptr<const Filter> filter,
-                             const LogScanVisitor& visit,
+                             const RecordVisitor& visit,
                              const std::function<bool()>& cancelled = nullptr) const;
 
  private:

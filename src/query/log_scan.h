@@ -4,8 +4,9 @@
 // loading each record (a random read of its log event) costs far more than reading the log in
 // order: each log block is then decompressed once, and the pass splits across threads by
 // sequence range. An event matches when its record is in scope and passes the filter; it counts
-// only if it is still its record's latest event under the snapshot (checked in the per-entity
-// history index), so updated and deleted records answer with their current state only.
+// only if it is still its record's latest event at the pass's head (told by the successor table,
+// or a seek in the per-entity history index), so updated and deleted records answer with their
+// current state only.
 #ifndef RUNLEDGER_QUERY_LOG_SCAN_H_
 #define RUNLEDGER_QUERY_LOG_SCAN_H_
 
@@ -15,6 +16,7 @@
 #include "absl/status/status.h"
 #include "rocksdb/db.h"
 #include "src/log/database.h"
+#include "src/log/successor_table.h"
 #include "src/query/filter.h"
 
 namespace runledger {
@@ -22,16 +24,21 @@ namespace runledger {
 struct LogScanRequest {
   const Filter* filter;
   std::function<bool(absl::string_view name)> in_scope;
-  uint64_t head;  // the last sequence at the request's start (the scan splits [1, head])
+  // The last sequence at the request's start: the pass reads [1, head] (or up to the snapshot's
+  // last event, if that is earlier) and answers as of that point.
+  uint64_t head;
   int threads;
   std::function<bool()> cancelled;  // when set and true, the scan stops with Cancelled
+  // When set, tells which events are still their record's latest (else: the history index).
+  SuccessorTable* successors = nullptr;
 };
 
-// Receives each current record that matches, with the index of the scanning thread that found
-// it (0 to threads - 1): calls with different indexes run concurrently. Returns false to stop
-// the scan (ScanLogForRecords still returns OK).
-using LogScanVisitor = std::function<bool(int thread, absl::string_view name,
-                                          const tekton::results::v1alpha2::Record& record)>;
+// Receives each current record that matches, as views into `event`, the stored bytes of the
+// runledger.v1.Event that holds it (decode those for the record's other fields), with the index of
+// the scanning thread that found it (0 to threads - 1): calls with different indexes run
+// concurrently. Returns false to stop the scan (ScanLogForRecords still returns OK).
+using LogScanVisitor =
+    std::function<bool(int thread, const RecordView& record, absl::string_view event)>;
 
 // Visits the current records that match, in no particular order, reading under `options`
 // (which should carry the request's snapshot).

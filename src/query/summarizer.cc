@@ -590,8 +590,8 @@ absl::StatusOr<api::RecordListSummary> Summarizer::Summarize(
     const GroupBy group_by = query->group_by;
     absl::Status s = lister_.ForEachRecord(
         query->scope, std::move(query->filter),
-        [&](int thread, absl::string_view name, const api::Record& record) {
-          const RunFacts facts = FactsOf(name, record);
+        [&](int thread, const RecordView& record) {
+          const RunFacts facts = FactsOf(record);
           parts[thread].Add(GroupOf(group_by, FactsGroupSource(facts)),
                             SummaryAggregate::Of(facts));
           return true;
