@@ -18,6 +18,8 @@ constexpr absl::Duration kProgressEvery = absl::Seconds(5);
 constexpr size_t kBuildSliceChunks = 8;
 constexpr size_t kChunkEvents = 4096;
 constexpr absl::Duration kBuildFlushEvery = absl::Seconds(2);
+// How long the worker lets new events gather before a round, unless a reader waits (index_set.h).
+constexpr absl::Duration kFoldWindow = absl::Milliseconds(50);
 
 std::string MetaKey(absl::string_view name, absl::string_view what) {
   return absl::StrCat("index/", name, "/", what);
@@ -323,11 +325,19 @@ void IndexSet::Run() {
       continue;
     }
     if (!building) {
-      log_->AwaitAfter(seen, kPollInterval);
+      if (log_->AwaitAfter(seen, kPollInterval) > seen) GatherEvents();
     } else {
       absl::SleepFor(BuildPause());  // outside the lock: readers and admin calls go on
     }
   }
+}
+
+void IndexSet::GatherEvents() {
+  absl::MutexLock lock(&mu_);
+  auto wanted = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
+    return waiting_readers_ > 0 || stopping_.load();
+  };
+  mu_.AwaitWithTimeout(absl::Condition(&wanted), kFoldWindow);
 }
 
 absl::Status IndexSet::FinishBuilds(absl::Span<FoldTarget> extra, const FoldProgress& progress) {
@@ -352,7 +362,9 @@ std::shared_ptr<rocksdb::ColumnFamilyHandle> IndexSet::Ready(const std::string& 
     return it == slots_.end() || it->second->published.serving == nullptr ||
            it->second->published.checkpoint >= sequence;
   };
+  ++waiting_readers_;
   mu_.AwaitWithTimeout(absl::Condition(&settled), timeout);
+  --waiting_readers_;
   auto it = slots_.find(name);
   if (it == slots_.end() || it->second->published.checkpoint < sequence) return nullptr;
   return it->second->published.serving;
@@ -366,7 +378,10 @@ bool IndexSet::AwaitAll(uint64_t sequence, absl::Duration timeout) const {
       return p.serving != nullptr && p.build_family.empty() && p.checkpoint >= sequence;
     });
   };
-  return mu_.AwaitWithTimeout(absl::Condition(&caught_up), timeout);
+  ++waiting_readers_;
+  const bool done = mu_.AwaitWithTimeout(absl::Condition(&caught_up), timeout);
+  --waiting_readers_;
+  return done;
 }
 
 std::vector<v1::ProjectionStatus> IndexSet::Statuses() const {
