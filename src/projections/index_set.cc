@@ -18,8 +18,6 @@ constexpr absl::Duration kProgressEvery = absl::Seconds(5);
 constexpr size_t kBuildSliceChunks = 8;
 constexpr size_t kChunkEvents = 4096;
 constexpr absl::Duration kBuildFlushEvery = absl::Seconds(2);
-// How long the worker lets new events gather before a round, unless a reader waits (index_set.h).
-constexpr absl::Duration kFoldWindow = absl::Milliseconds(50);
 
 std::string MetaKey(absl::string_view name, absl::string_view what) {
   return absl::StrCat("index/", name, "/", what);
@@ -33,7 +31,10 @@ bool IsGenerationFamily(const std::string& family) {
 }  // namespace
 
 IndexSet::~IndexSet() {
-  stopping_ = true;
+  {
+    absl::MutexLock lock(&mu_);  // so that a worker gathering events sees it at once
+    stopping_ = true;
+  }
   if (thread_.joinable()) thread_.join();
 }
 
@@ -337,7 +338,7 @@ void IndexSet::GatherEvents() {
   auto wanted = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
     return waiting_readers_ > 0 || stopping_.load();
   };
-  mu_.AwaitWithTimeout(absl::Condition(&wanted), kFoldWindow);
+  mu_.AwaitWithTimeout(absl::Condition(&wanted), options_.fold_window);
 }
 
 absl::Status IndexSet::FinishBuilds(absl::Span<FoldTarget> extra, const FoldProgress& progress) {

@@ -21,8 +21,8 @@
 // the old or the new generation serving, and at most an orphan family, which DropOrphans removes.
 //
 // Folding behind the log costs mostly per round (a batch per generation, the summary's cells), so
-// while nobody waits the worker lets a round's events gather for up to kFoldWindow; a reader that
-// waits for an index (Ready, AwaitAll) ends the window at once.
+// while nobody waits the worker lets a round's events gather for up to Options::fold_window; a
+// reader that waits for an index (Ready, AwaitAll) ends the window at once.
 //
 // Invariants: a serving generation's checkpoint never goes back (switches happen at equal
 // checkpoints); no generation serves before its effects are durable; a checkpoint is never ahead
@@ -57,6 +57,8 @@ class IndexSet {
     // Limits how fast builds fold (events per second; 0: as fast as they can), so that a build
     // leaves the machine to the live load.
     uint64_t build_events_per_second = 0;
+    // How long the worker lets new events gather before folding them, unless a reader waits.
+    absl::Duration fold_window = absl::Milliseconds(50);
   };
 
   // `database` and `log` must outlive the set.
