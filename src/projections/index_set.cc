@@ -31,7 +31,10 @@ bool IsGenerationFamily(const std::string& family) {
 }  // namespace
 
 IndexSet::~IndexSet() {
-  stopping_ = true;
+  {
+    absl::MutexLock lock(&mu_);  // so that a worker gathering events sees it at once
+    stopping_ = true;
+  }
   if (thread_.joinable()) thread_.join();
 }
 
@@ -323,11 +326,19 @@ void IndexSet::Run() {
       continue;
     }
     if (!building) {
-      log_->AwaitAfter(seen, kPollInterval);
+      if (log_->AwaitAfter(seen, kPollInterval) > seen) GatherEvents();
     } else {
       absl::SleepFor(BuildPause());  // outside the lock: readers and admin calls go on
     }
   }
+}
+
+void IndexSet::GatherEvents() {
+  absl::MutexLock lock(&mu_);
+  auto wanted = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
+    return waiting_readers_ > 0 || stopping_.load();
+  };
+  mu_.AwaitWithTimeout(absl::Condition(&wanted), options_.fold_window);
 }
 
 absl::Status IndexSet::FinishBuilds(absl::Span<FoldTarget> extra, const FoldProgress& progress) {
@@ -352,7 +363,9 @@ std::shared_ptr<rocksdb::ColumnFamilyHandle> IndexSet::Ready(const std::string& 
     return it == slots_.end() || it->second->published.serving == nullptr ||
            it->second->published.checkpoint >= sequence;
   };
+  ++waiting_readers_;
   mu_.AwaitWithTimeout(absl::Condition(&settled), timeout);
+  --waiting_readers_;
   auto it = slots_.find(name);
   if (it == slots_.end() || it->second->published.checkpoint < sequence) return nullptr;
   return it->second->published.serving;
@@ -366,7 +379,10 @@ bool IndexSet::AwaitAll(uint64_t sequence, absl::Duration timeout) const {
       return p.serving != nullptr && p.build_family.empty() && p.checkpoint >= sequence;
     });
   };
-  return mu_.AwaitWithTimeout(absl::Condition(&caught_up), timeout);
+  ++waiting_readers_;
+  const bool done = mu_.AwaitWithTimeout(absl::Condition(&caught_up), timeout);
+  --waiting_readers_;
+  return done;
 }
 
 std::vector<v1::ProjectionStatus> IndexSet::Statuses() const {

@@ -20,6 +20,10 @@
 // once the last reader lets go of its handle). A crash between two of these steps leaves either
 // the old or the new generation serving, and at most an orphan family, which DropOrphans removes.
 //
+// Folding behind the log costs mostly per round (a batch per generation, the summary's cells), so
+// while nobody waits the worker lets a round's events gather for up to Options::fold_window; a
+// reader that waits for an index (Ready, AwaitAll) ends the window at once.
+//
 // Invariants: a serving generation's checkpoint never goes back (switches happen at equal
 // checkpoints); no generation serves before its effects are durable; a checkpoint is never ahead
 // of the durable effects it covers (fold.h).
@@ -53,6 +57,8 @@ class IndexSet {
     // Limits how fast builds fold (events per second; 0: as fast as they can), so that a build
     // leaves the machine to the live load.
     uint64_t build_events_per_second = 0;
+    // How long the worker lets new events gather before folding them, unless a reader waits.
+    absl::Duration fold_window = absl::Milliseconds(50);
   };
 
   // `database` and `log` must outlive the set.
@@ -121,6 +127,8 @@ class IndexSet {
   };
 
   void Run();
+  // Waits up to the fold window, or until a reader waits for an index or the set stops.
+  void GatherEvents();
   // One round of the worker: serving generations to the head, then a slice of every build, then
   // the switches. Sets `*building` to whether a build is in progress.
   absl::Status Step(bool* building) ABSL_EXCLUSIVE_LOCKS_REQUIRED(work_mu_);
@@ -155,6 +163,8 @@ class IndexSet {
   // Guards slots_ (which changes only under both mutexes) and every Slot::published.
   mutable absl::Mutex mu_ ABSL_ACQUIRED_AFTER(work_mu_);
   std::map<std::string, std::unique_ptr<Slot>> slots_;
+  // Readers waiting in Ready or AwaitAll.
+  mutable int waiting_readers_ ABSL_GUARDED_BY(mu_) = 0;
 
   bool log_progress_ = false;
   absl::Time last_log_;
