@@ -13,8 +13,12 @@
 //                UpdateRecord calls: the time from each call's acknowledgement to the arrival of
 //                its event on the stream (negative when the event came first), percentiles.
 //
+// With --reader-only, only the in-process HistoryReader case runs, on the store a previous run
+// left in --data-dir (e.g. under `valgrind --tool=callgrind`, for instructions per page).
+//
 //   runledger-history-bench --records 200000 --calls 2000 --updates 2000
 #include <malloc.h>
+#include <sys/resource.h>
 
 #include <algorithm>
 #include <chrono>
@@ -115,9 +119,19 @@ void Load(const std::string& dir, int64_t records) {
   (*store)->AwaitIndexes((*store)->log().LastSequence(), absl::Minutes(10));
 }
 
+// CPU seconds (user + system) of `who`: RUSAGE_SELF (the process) or RUSAGE_THREAD.
+double CpuSeconds(int who) {
+  rusage usage;
+  getrusage(who, &usage);
+  return usage.ru_utime.tv_sec + usage.ru_stime.tv_sec +
+         (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+}
+
 struct Rate {
   uint64_t events = 0;
   double seconds = 0;
+  double process_cpu = 0;  // CPU seconds of the whole process: server and client
+  double client_cpu = 0;   // of the thread reading the stream
 };
 
 // Subscribes from sequence 1 under `parent` and reads until `events` events have arrived.
@@ -127,12 +141,16 @@ Rate CatchUp(v1::History::Stub& stub, const std::string& parent, uint64_t events
   request.set_from_sequence(1);
   request.set_parent(parent);
   const Clock::time_point start = Clock::now();
+  const double process_cpu = CpuSeconds(RUSAGE_SELF);
+  const double client_cpu = CpuSeconds(RUSAGE_THREAD);
   std::unique_ptr<grpc::ClientReader<v1::SubscribeResponse>> reader =
       stub.Subscribe(&context, request);
   v1::SubscribeResponse response;
   Rate rate;
   while (rate.events < events && reader->Read(&response)) rate.events += response.events_size();
   rate.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  rate.process_cpu = CpuSeconds(RUSAGE_SELF) - process_cpu;
+  rate.client_cpu = CpuSeconds(RUSAGE_THREAD) - client_cpu;
   context.TryCancel();
   reader->Finish();
   return rate;
@@ -154,13 +172,16 @@ uint64_t CountChanges(v1::History::Stub& stub, const std::string& parent) {
   }
 }
 
+// The Result whose record MakeLongHistory writes.
+constexpr absl::string_view kLongResult = "history/results/long";
+
 // Creates a Result and a TaskRun record and updates the record until it has `events` events;
 // returns the record's name.
 std::string MakeLongHistory(api::Results::Stub& results, int events) {
   RecordFactory factory(1, 1, 11);
   const ResultDocs docs = factory.Make(1);
   const std::string parent = "history";
-  const std::string result = absl::StrCat(parent, "/results/long");
+  const std::string result(kLongResult);
   {
     grpc::ClientContext context;
     api::CreateResultRequest request;
@@ -272,6 +293,24 @@ std::vector<double> TimeLiveDelivery(v1::History::Stub& stub, api::Results::Stub
   return micros;
 }
 
+void PrintRate(absl::string_view what, const Rate& rate) {
+  std::printf(
+      "catch-up, %s: %llu events in %.2f s = %.0f events/s; CPU %.2f us/event (process), "
+      "%.2f us/event (client thread)\n",
+      std::string(what).c_str(), static_cast<unsigned long long>(rate.events), rate.seconds,
+      rate.events / rate.seconds, rate.process_cpu * 1e6 / rate.events,
+      rate.client_cpu * 1e6 / rate.events);
+}
+
+void PrintLatencyHeader() {
+  std::printf("%-44s %12s %12s %12s\n", "case", "p50 ms", "p99 ms", "max ms");
+}
+
+void PrintLatency(absl::string_view what, std::vector<double>* micros) {
+  std::printf("%-44s %12.3f %12.3f %12.3f\n", std::string(what).c_str(), PercentileMs(micros, 0.5),
+              PercentileMs(micros, 0.99), PercentileMs(micros, 1.0));
+}
+
 int Run(int argc, char** argv) {
   cxxopts::Options options("runledger-history-bench", "Times the History service.");
   options.add_options()("records", "Records in the log",
@@ -279,11 +318,19 @@ int Run(int argc, char** argv) {
       "calls", "ListEvents calls", cxxopts::value<int>()->default_value("2000"))(
       "updates", "Live updates", cxxopts::value<int>()->default_value("2000"))(
       "data-dir", "Data directory (must not exist)",
-      cxxopts::value<std::string>()->default_value("/tmp/runledger-history-bench"));
+      cxxopts::value<std::string>()->default_value("/tmp/runledger-history-bench"))(
+      "reader-only", "Only time the HistoryReader, on the store a previous run left in data-dir");
   cxxopts::ParseResult args = options.parse(argc, argv);
   mallopt(M_ARENA_MAX, 2);  // as `runledger serve` does
   const std::string dir = args["data-dir"].as<std::string>();
   const int64_t records = args["records"].as<int64_t>();
+  if (args.count("reader-only") > 0) {
+    std::vector<double> reader =
+        TimeReader(dir, absl::StrCat(kLongResult, "/records/tr"), args["calls"].as<int>());
+    PrintLatencyHeader();
+    PrintLatency("ListEvents first page, HistoryReader alone", &reader);
+    return 0;
+  }
 
   Clock::time_point start = Clock::now();
   Load(dir, records);
@@ -316,18 +363,12 @@ int Run(int argc, char** argv) {
   server->reset();
   std::vector<double> reader = TimeReader(dir, name, args["calls"].as<int>());
 
-  std::printf("%-44s %12s %12s %12s\n", "case", "p50 ms", "p99 ms", "max ms");
-  std::printf("%-44s %12.3f %12.3f %12.3f\n", "ListEvents first page (100-event record)",
-              PercentileMs(&list, 0.5), PercentileMs(&list, 0.99), PercentileMs(&list, 1.0));
-  std::printf("%-44s %12.3f %12.3f %12.3f\n", "  the same, HistoryReader alone (no gRPC)",
-              PercentileMs(&reader, 0.5), PercentileMs(&reader, 0.99), PercentileMs(&reader, 1.0));
-  std::printf("%-44s %12.3f %12.3f %12.3f\n", "live delivery after acknowledgement",
-              PercentileMs(&live, 0.5), PercentileMs(&live, 0.99), PercentileMs(&live, 1.0));
-  std::printf("catch-up, every parent: %llu events in %.2f s = %.0f events/s\n",
-              static_cast<unsigned long long>(all.events), all.seconds, all.events / all.seconds);
-  std::printf("catch-up, parent %s: %llu events in %.2f s = %.0f events/s\n", one_parent.c_str(),
-              static_cast<unsigned long long>(parent.events), parent.seconds,
-              parent.events / parent.seconds);
+  PrintLatencyHeader();
+  PrintLatency("ListEvents first page (100-event record)", &list);
+  PrintLatency("  the same, HistoryReader alone (no gRPC)", &reader);
+  PrintLatency("live delivery after acknowledgement", &live);
+  PrintRate("every parent", all);
+  PrintRate(absl::StrCat("parent ", one_parent), parent);
   return 0;
 }
 
