@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "src/query/encoded_event_batch.h"
 #include "src/query/reply.h"
 
 namespace runledger {
@@ -20,7 +21,7 @@ constexpr absl::Duration kTailWait = absl::Milliseconds(100);
 
 // One Subscribe stream: reads a batch of its feed and writes it; when the write is done, reads
 // the next; when there is none, parks until the tail thread resumes it.
-class HistoryService::Subscription : public grpc::ServerWriteReactor<v1::SubscribeResponse> {
+class HistoryService::Subscription : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
  public:
   Subscription(HistoryService* service, std::string parent, uint64_t from)
       : service_(service), parent_(std::move(parent)), next_(std::max<uint64_t>(from, 1)) {}
@@ -30,13 +31,18 @@ class HistoryService::Subscription : public grpc::ServerWriteReactor<v1::Subscri
     while (true) {
       if (std::optional<grpc::Status> reason = service_->StopReason(this)) return Finish(*reason);
       const uint64_t head = service_->log_->LastSequence();
-      absl::StatusOr<std::vector<v1::Event>> events =
-          service_->reader_.ReadChanges(parent_, next_, head, kBatchEvents, kBatchBytes);
-      if (!events.ok()) return Finish(ToGrpcStatus(events.status()));
-      if (!events->empty()) {
-        next_ = events->back().sequence() + 1;
-        response_.Clear();
-        for (v1::Event& event : *events) *response_.add_events() = std::move(event);
+      uint64_t last = 0;
+      absl::Status read = service_->reader_.VisitChanges(
+          parent_, next_, head, kBatchEvents, kBatchBytes,
+          [this, &last](uint64_t sequence, absl::string_view encoded) {
+            batch_.Add(encoded);
+            last = sequence;
+            return absl::OkStatus();
+          });
+      if (!read.ok()) return Finish(ToGrpcStatus(read));
+      if (last != 0) {
+        next_ = last + 1;
+        response_ = batch_.Release();
         return StartWrite(&response_);
       }
       next_ = std::max(next_, head + 1);
@@ -74,7 +80,8 @@ class HistoryService::Subscription : public grpc::ServerWriteReactor<v1::Subscri
   HistoryService* const service_;
   const std::string parent_;
   uint64_t next_;  // the first sequence number not yet read
-  v1::SubscribeResponse response_;
+  EncodedEventBatch batch_;
+  grpc::ByteBuffer response_;  // an encoded v1::SubscribeResponse, being written
 };
 
 HistoryService::HistoryService(const EventLog* log)
@@ -109,10 +116,16 @@ grpc::ServerUnaryReactor* HistoryService::ListChanges(grpc::CallbackServerContex
   return Reply(context, reader_.ListChanges(*request), response);
 }
 
-grpc::ServerWriteReactor<v1::SubscribeResponse>* HistoryService::Subscribe(
-    grpc::CallbackServerContext* context, const v1::SubscribeRequest* request) {
-  auto* subscription = new Subscription(this, request->parent(), request->from_sequence());
-  absl::Status valid = HistoryReader::CheckFeedParent(request->parent());
+grpc::ServerWriteReactor<grpc::ByteBuffer>* HistoryService::Subscribe(
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* encoded) {
+  v1::SubscribeRequest request;
+  grpc::ByteBuffer copy(*encoded);  // (Deserialize consumes its buffer; this shares the slices)
+  const bool decoded =
+      grpc::SerializationTraits<v1::SubscribeRequest>::Deserialize(&copy, &request).ok();
+  auto* subscription = new Subscription(this, request.parent(), request.from_sequence());
+  absl::Status valid =
+      decoded ? HistoryReader::CheckFeedParent(request.parent())
+              : absl::InvalidArgumentError("request: not an encoded runledger.v1.SubscribeRequest");
   if (!valid.ok()) {
     subscription->Finish(ToGrpcStatus(valid));
   } else {
