@@ -14,6 +14,7 @@ using google::protobuf::io::CodedOutputStream;
 
 void EncodedEventBatch::Add(absl::string_view encoded_event) {
   constexpr int kEventsField = 1;
+  if (events_ == 0) wire_.reserve(expected_bytes_);
   uint8_t header[1 + 5];  // field 1's tag, then the length as a varint32 (at most 5 bytes)
   uint8_t* end = CodedOutputStream::WriteTagToArray(
       WireFormatLite::MakeTag(kEventsField, WireFormatLite::WIRETYPE_LENGTH_DELIMITED), header);

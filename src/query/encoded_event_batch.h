@@ -17,6 +17,9 @@ namespace runledger {
 
 class EncodedEventBatch {
  public:
+  // `expected_bytes`: the size batches usually grow to, reserved when one starts.
+  explicit EncodedEventBatch(size_t expected_bytes = 0) : expected_bytes_(expected_bytes) {}
+
   // Appends one event, given as its encoding.
   void Add(absl::string_view encoded_event);
 
@@ -28,6 +31,7 @@ class EncodedEventBatch {
   grpc::ByteBuffer Release();
 
  private:
+  const size_t expected_bytes_;
   std::string wire_;
   size_t events_ = 0;
 };

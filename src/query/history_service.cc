@@ -14,6 +14,8 @@ namespace {
 // A Subscribe batch: at most this many events, stopping after the one that reaches the bytes.
 constexpr size_t kBatchEvents = 512;
 constexpr size_t kBatchBytes = 1 << 20;
+// Room reserved beyond kBatchBytes for the event that crosses it (a typical record's).
+constexpr size_t kBatchSlack = 64 << 10;
 // How long the tail thread waits for the log before checking for shutdown.
 constexpr absl::Duration kTailWait = absl::Milliseconds(100);
 
@@ -24,7 +26,10 @@ constexpr absl::Duration kTailWait = absl::Milliseconds(100);
 class HistoryService::Subscription : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
  public:
   Subscription(HistoryService* service, std::string parent, uint64_t from)
-      : service_(service), parent_(std::move(parent)), next_(std::max<uint64_t>(from, 1)) {}
+      : service_(service),
+        parent_(std::move(parent)),
+        next_(std::max<uint64_t>(from, 1)),
+        batch_(kBatchBytes + kBatchSlack) {}
 
   // Reads the next batch and starts writing it, or parks, or finishes. Only the owner calls it.
   void Pump() {

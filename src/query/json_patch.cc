@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <string_view>
+#include <vector>
 
 #include "absl/container/inlined_vector.h"
 #include "absl/strings/str_cat.h"
@@ -20,7 +21,7 @@ struct Member {
   element value;
   uint32_t position;  // in the object, to keep the last of duplicates
 };
-using Members = absl::InlinedVector<Member, 8>;
+using Members = absl::InlinedVector<Member, 16>;
 
 Members SortedMembers(element object_element) {
   // (value_unsafe() returns into its temporary: copy before iterating.)
@@ -113,82 +114,97 @@ class PatchWriter {
   }
 
  private:
+  // One step of the path to the values being compared: an array index or an object key.
+  struct Segment {
+    std::string_view key;
+    size_t index;
+    bool is_index;
+  };
+
   void DiffArrays(element before, element after) {
     const simdjson::dom::array from = before.get_array().value_unsafe();
     const simdjson::dom::array to = after.get_array().value_unsafe();
-    const size_t path_size = path_.size();
     size_t common = 0;
     auto it = to.begin();
     for (element item : from) {
       if (it == to.end()) break;
-      absl::StrAppend(&path_, "/", common++);
+      path_.push_back(Segment{{}, common++, true});
       Diff(item, *it);
-      path_.resize(path_size);
+      path_.pop_back();
       ++it;
     }
     // Removals last index first, so that each index is still valid when applied.
     for (size_t i = from.size(); i-- > common;) {
-      absl::StrAppend(&path_, "/", i);
+      path_.push_back(Segment{{}, i, true});
       Operation("remove", nullptr);
-      path_.resize(path_size);
+      path_.pop_back();
     }
     for (; it != to.end(); ++it) {
-      path_ += "/-";
+      path_.push_back(Segment{"-", 0, false});
       const element item = *it;
       Operation("add", &item);
-      path_.resize(path_size);
+      path_.pop_back();
     }
   }
 
   void DiffObjects(element before, element after) {
     const Members from = SortedMembers(before);
     const Members to = SortedMembers(after);
-    const size_t path_size = path_.size();
     // First the members of `before`, each changed or removed; then those only `after` has.
     size_t j = 0;
     for (const Member& member : from) {
-      while (j < to.size() && to[j].key < member.key) ++j;
-      AppendKey(member.key);
-      if (j < to.size() && to[j].key == member.key) {
+      int order = 1;  // of to[j] against member
+      while (j < to.size() && (order = to[j].key.compare(member.key)) < 0) ++j;
+      path_.push_back(Segment{member.key, 0, false});
+      if (j < to.size() && order == 0) {
         Diff(member.value, to[j].value);
       } else {
         Operation("remove", nullptr);
       }
-      path_.resize(path_size);
+      path_.pop_back();
     }
     size_t i = 0;
     for (const Member& member : to) {
-      while (i < from.size() && from[i].key < member.key) ++i;
-      if (i < from.size() && from[i].key == member.key) continue;
-      AppendKey(member.key);
+      int order = 1;  // of from[i] against member
+      while (i < from.size() && (order = from[i].key.compare(member.key)) < 0) ++i;
+      if (i < from.size() && order == 0) continue;
+      path_.push_back(Segment{member.key, 0, false});
       Operation("add", &member.value);
-      path_.resize(path_size);
+      path_.pop_back();
     }
   }
 
-  // Appends `/key` to the path, with `~` and `/` escaped as RFC 6901 says.
-  void AppendKey(std::string_view key) {
-    path_ += '/';
-    for (char c : key) {
-      if (c == '~') {
-        path_ += "~0";
-      } else if (c == '/') {
-        path_ += "~1";
-      } else {
-        path_ += c;
+  // The JSON Pointer (RFC 6901) of the current path: keys with `~` and `/` escaped.
+  std::string Pointer() const {
+    std::string pointer;
+    for (const Segment& segment : path_) {
+      pointer += '/';
+      if (segment.is_index) {
+        absl::StrAppend(&pointer, segment.index);
+        continue;
+      }
+      for (char c : segment.key) {
+        if (c == '~') {
+          pointer += "~0";
+        } else if (c == '/') {
+          pointer += "~1";
+        } else {
+          pointer += c;
+        }
       }
     }
+    return pointer;
   }
 
   // One operation at the current path, its members in nlohmann's (sorted) order.
   void Operation(absl::string_view op, const element* value) {
     if (text_.size() > 1) text_ += ',';
-    absl::StrAppend(&text_, R"({"op":")", op, R"(","path":)", nlohmann::json(path_).dump());
+    absl::StrAppend(&text_, R"({"op":")", op, R"(","path":)", nlohmann::json(Pointer()).dump());
     if (value != nullptr) absl::StrAppend(&text_, R"(,"value":)", ToNlohmann(*value).dump());
     text_ += '}';
   }
 
-  std::string path_;
+  std::vector<Segment> path_;
   std::string text_ = "[";
 };
 
