@@ -13,17 +13,22 @@
 //                UpdateRecord calls: the time from each call's acknowledgement to the arrival of
 //                its event on the stream (negative when the event came first), percentiles.
 //
-// With --reader-only, only the in-process HistoryReader case runs, on the store a previous run
-// left in --data-dir (e.g. under `valgrind --tool=callgrind`, for instructions per page).
+// With --reader-only, only the in-process HistoryReader cases run, on the store a previous run
+// left in --data-dir (e.g. under `valgrind --tool=callgrind`, for instructions per page): the
+// ListEvents page, then a read of the whole feed as Subscribe's catch-up reads it.
 //
 //   runledger-history-bench --records 200000 --calls 2000 --updates 2000
 #include <malloc.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <memory>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -127,10 +132,39 @@ double CpuSeconds(int who) {
          (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
 }
 
+// CPU seconds of the process's RocksDB background threads (flushes, compactions of a store just
+// loaded), from /proc: what the CPU figures below leave out.
+double RocksDbBackgroundCpuSeconds() {
+  double seconds = 0;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+    std::ifstream stat(task.path() / "stat");
+    std::string line;
+    std::getline(stat, line);
+    const size_t open = line.find('(');
+    const size_t close = line.rfind(')');
+    if (open == std::string::npos || close == std::string::npos ||
+        line.compare(open + 1, 8, "rocksdb:") != 0) {
+      continue;
+    }
+    // After the name: state, then fields 4 to 13; utime and stime are fields 14 and 15.
+    std::istringstream fields(line.substr(close + 2));
+    std::string field;
+    double ticks = 0;
+    for (int i = 3; i <= 15 && fields >> field; ++i) {
+      if (i >= 14) ticks += std::stod(field);
+    }
+    seconds += ticks / sysconf(_SC_CLK_TCK);
+  }
+  return seconds;
+}
+
+// CPU seconds of the process but its RocksDB background threads.
+double ForegroundCpuSeconds() { return CpuSeconds(RUSAGE_SELF) - RocksDbBackgroundCpuSeconds(); }
+
 struct Rate {
   uint64_t events = 0;
   double seconds = 0;
-  double process_cpu = 0;  // CPU seconds of the whole process: server and client
+  double process_cpu = 0;  // CPU seconds of the process (server and client) but RocksDB's own
   double client_cpu = 0;   // of the thread reading the stream
 };
 
@@ -141,7 +175,7 @@ Rate CatchUp(v1::History::Stub& stub, const std::string& parent, uint64_t events
   request.set_from_sequence(1);
   request.set_parent(parent);
   const Clock::time_point start = Clock::now();
-  const double process_cpu = CpuSeconds(RUSAGE_SELF);
+  const double process_cpu = ForegroundCpuSeconds();
   const double client_cpu = CpuSeconds(RUSAGE_THREAD);
   std::unique_ptr<grpc::ClientReader<v1::SubscribeResponse>> reader =
       stub.Subscribe(&context, request);
@@ -149,7 +183,7 @@ Rate CatchUp(v1::History::Stub& stub, const std::string& parent, uint64_t events
   Rate rate;
   while (rate.events < events && reader->Read(&response)) rate.events += response.events_size();
   rate.seconds = std::chrono::duration<double>(Clock::now() - start).count();
-  rate.process_cpu = CpuSeconds(RUSAGE_SELF) - process_cpu;
+  rate.process_cpu = ForegroundCpuSeconds() - process_cpu;
   rate.client_cpu = CpuSeconds(RUSAGE_THREAD) - client_cpu;
   context.TryCancel();
   reader->Finish();
@@ -214,13 +248,13 @@ std::string MakeLongHistory(api::Results::Stub& results, int events) {
   return record.name();
 }
 
-// Sets `*cpu_per_call` to the process's CPU seconds (server and client) per call.
+// Sets `*cpu_per_call` to ForegroundCpuSeconds (server and client) per call.
 std::vector<double> TimeListEvents(v1::History::Stub& stub, const std::string& name, int calls,
                                    double* cpu_per_call) {
   v1::ListEventsRequest request;
   request.set_name(name);
   std::vector<double> micros;
-  const double cpu = CpuSeconds(RUSAGE_SELF);
+  const double cpu = ForegroundCpuSeconds();
   for (int i = 0; i < calls; ++i) {
     grpc::ClientContext context;
     v1::ListEventsResponse response;
@@ -232,7 +266,7 @@ std::vector<double> TimeListEvents(v1::History::Stub& stub, const std::string& n
       std::exit(1);
     }
   }
-  *cpu_per_call = (CpuSeconds(RUSAGE_SELF) - cpu) / calls;
+  *cpu_per_call = (ForegroundCpuSeconds() - cpu) / calls;
   return micros;
 }
 
@@ -251,6 +285,33 @@ std::vector<double> TimeReader(const std::string& dir, const std::string& name, 
     micros.push_back(Micros(Clock::now() - start));
   }
   return micros;
+}
+
+// Reads the whole feed of the store at `dir` in-process, as Subscribe's catch-up does (without
+// gRPC): events/s and CPU per event (of this thread).
+void TimeFeedRead(const std::string& dir) {
+  absl::StatusOr<std::unique_ptr<Store>> store = Store::Open(dir);
+  Check(store.status(), "open store");
+  HistoryReader reader(&(*store)->log());
+  Rate rate;
+  const Clock::time_point start = Clock::now();
+  const double cpu = CpuSeconds(RUSAGE_THREAD);
+  for (uint64_t next = 1;;) {
+    uint64_t last = 0;
+    Check(reader.VisitChanges("-", next, UINT64_MAX, 512, 1 << 20,
+                              [&](uint64_t sequence, absl::string_view) {
+                                ++rate.events;
+                                last = sequence;
+                                return absl::OkStatus();
+                              }),
+          "VisitChanges");
+    if (last == 0) break;
+    next = last + 1;
+  }
+  rate.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  std::printf("feed read in-process: %llu events in %.2f s = %.0f events/s; CPU %.2f us/event\n",
+              static_cast<unsigned long long>(rate.events), rate.seconds,
+              rate.events / rate.seconds, (CpuSeconds(RUSAGE_THREAD) - cpu) * 1e6 / rate.events);
 }
 
 // Delivery latency after acknowledgement of `updates` sequential updates of record `name`.
@@ -299,7 +360,8 @@ std::vector<double> TimeLiveDelivery(v1::History::Stub& stub, api::Results::Stub
 
 void PrintRate(absl::string_view what, const Rate& rate) {
   std::printf(
-      "catch-up, %s: %llu events in %.2f s = %.0f events/s; CPU %.2f us/event (process), "
+      "catch-up, %s: %llu events in %.2f s = %.0f events/s; CPU %.2f us/event (process "
+      "but RocksDB's background threads), "
       "%.2f us/event (client thread)\n",
       std::string(what).c_str(), static_cast<unsigned long long>(rate.events), rate.seconds,
       rate.events / rate.seconds, rate.process_cpu * 1e6 / rate.events,
@@ -333,6 +395,7 @@ int Run(int argc, char** argv) {
         TimeReader(dir, absl::StrCat(kLongResult, "/records/tr"), args["calls"].as<int>());
     PrintLatencyHeader();
     PrintLatency("ListEvents first page, HistoryReader alone", &reader);
+    TimeFeedRead(dir);
     return 0;
   }
 
@@ -371,8 +434,10 @@ int Run(int argc, char** argv) {
   PrintLatencyHeader();
   PrintLatency("ListEvents first page (100-event record)", &list);
   PrintLatency("  the same, HistoryReader alone (no gRPC)", &reader);
-  std::printf("ListEvents over gRPC: CPU %.3f ms/call (process: server and client)\n",
-              list_cpu * 1e3);
+  std::printf(
+      "ListEvents over gRPC: CPU %.3f ms/call (server and client, RocksDB's background "
+      "threads left out)\n",
+      list_cpu * 1e3);
   PrintLatency("live delivery after acknowledgement", &live);
   PrintRate("every parent", all);
   PrintRate(absl::StrCat("parent ", one_parent), parent);
