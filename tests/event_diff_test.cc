@@ -137,6 +137,12 @@ TEST(EventDiffTest, AnEncodingOutOfFieldOrderIsRefused) {
   encoded += record;
   EncodedState state;
   EXPECT_FALSE(state.Parse(encoded));
+  api::Record record_only;
+  record_only.set_name("n");
+  v1::Event twice;
+  *twice.mutable_record() = record_only;
+  EXPECT_FALSE(state.Parse(SerializeDeterministic(twice) + SerializeDeterministic(twice)));
+  EXPECT_TRUE(state.Parse(SerializeDeterministic(twice)));
   EXPECT_FALSE(state.Parse("\xff"));
   EXPECT_TRUE(state.Parse(""));
 }

@@ -48,12 +48,17 @@ bool EncodedState::Parse(absl::string_view event) {
   fields_.clear();
   google::protobuf::io::CodedInputStream in(reinterpret_cast<const uint8_t*>(event.data()),
                                             static_cast<int>(event.size()));
+  bool has_state = false;
   for (uint32_t tag = in.ReadTag(); tag != 0; tag = in.ReadTag()) {
     const int number = WireFormatLite::GetTagFieldNumber(tag);
     if ((number == v1::Event::kResultFieldNumber || number == v1::Event::kRecordFieldNumber) &&
         WireFormatLite::GetTagWireType(tag) == WireFormatLite::WIRETYPE_LENGTH_DELIMITED) {
+      // A second state would merge into the first when decoded: not a deterministic encoding.
       uint32_t size = 0;
-      if (!in.ReadVarint32(&size) || !in.ReadString(&state_, static_cast<int>(size))) return false;
+      if (has_state || !in.ReadVarint32(&size) || !in.ReadString(&state_, static_cast<int>(size))) {
+        return false;
+      }
+      has_state = true;
     } else if (!WireFormatLite::SkipField(&in, tag)) {
       return false;
     }
