@@ -13,13 +13,22 @@
 //                UpdateRecord calls: the time from each call's acknowledgement to the arrival of
 //                its event on the stream (negative when the event came first), percentiles.
 //
+// With --reader-only, only the in-process HistoryReader cases run, on the store a previous run
+// left in --data-dir (e.g. under `valgrind --tool=callgrind`, for instructions per page): the
+// ListEvents page, then a read of the whole feed as Subscribe's catch-up reads it.
+//
 //   runledger-history-bench --records 200000 --calls 2000 --updates 2000
 #include <malloc.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <memory>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -115,9 +124,48 @@ void Load(const std::string& dir, int64_t records) {
   (*store)->AwaitIndexes((*store)->log().LastSequence(), absl::Minutes(10));
 }
 
+// CPU seconds (user + system) of `who`: RUSAGE_SELF (the process) or RUSAGE_THREAD.
+double CpuSeconds(int who) {
+  rusage usage;
+  getrusage(who, &usage);
+  return usage.ru_utime.tv_sec + usage.ru_stime.tv_sec +
+         (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+}
+
+// CPU seconds of the process's RocksDB background threads (flushes, compactions of a store just
+// loaded), from /proc: what the CPU figures below leave out.
+double RocksDbBackgroundCpuSeconds() {
+  double seconds = 0;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+    std::ifstream stat(task.path() / "stat");
+    std::string line;
+    std::getline(stat, line);
+    const size_t open = line.find('(');
+    const size_t close = line.rfind(')');
+    if (open == std::string::npos || close == std::string::npos ||
+        line.compare(open + 1, 8, "rocksdb:") != 0) {
+      continue;
+    }
+    // After the name: state, then fields 4 to 13; utime and stime are fields 14 and 15.
+    std::istringstream fields(line.substr(close + 2));
+    std::string field;
+    double ticks = 0;
+    for (int i = 3; i <= 15 && fields >> field; ++i) {
+      if (i >= 14) ticks += std::stod(field);
+    }
+    seconds += ticks / sysconf(_SC_CLK_TCK);
+  }
+  return seconds;
+}
+
+// CPU seconds of the process but its RocksDB background threads.
+double ForegroundCpuSeconds() { return CpuSeconds(RUSAGE_SELF) - RocksDbBackgroundCpuSeconds(); }
+
 struct Rate {
   uint64_t events = 0;
   double seconds = 0;
+  double process_cpu = 0;  // CPU seconds of the process (server and client) but RocksDB's own
+  double client_cpu = 0;   // of the thread reading the stream
 };
 
 // Subscribes from sequence 1 under `parent` and reads until `events` events have arrived.
@@ -127,12 +175,16 @@ Rate CatchUp(v1::History::Stub& stub, const std::string& parent, uint64_t events
   request.set_from_sequence(1);
   request.set_parent(parent);
   const Clock::time_point start = Clock::now();
+  const double process_cpu = ForegroundCpuSeconds();
+  const double client_cpu = CpuSeconds(RUSAGE_THREAD);
   std::unique_ptr<grpc::ClientReader<v1::SubscribeResponse>> reader =
       stub.Subscribe(&context, request);
   v1::SubscribeResponse response;
   Rate rate;
   while (rate.events < events && reader->Read(&response)) rate.events += response.events_size();
   rate.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  rate.process_cpu = ForegroundCpuSeconds() - process_cpu;
+  rate.client_cpu = CpuSeconds(RUSAGE_THREAD) - client_cpu;
   context.TryCancel();
   reader->Finish();
   return rate;
@@ -154,13 +206,16 @@ uint64_t CountChanges(v1::History::Stub& stub, const std::string& parent) {
   }
 }
 
+// The Result whose record MakeLongHistory writes.
+constexpr absl::string_view kLongResult = "history/results/long";
+
 // Creates a Result and a TaskRun record and updates the record until it has `events` events;
 // returns the record's name.
 std::string MakeLongHistory(api::Results::Stub& results, int events) {
   RecordFactory factory(1, 1, 11);
   const ResultDocs docs = factory.Make(1);
   const std::string parent = "history";
-  const std::string result = absl::StrCat(parent, "/results/long");
+  const std::string result(kLongResult);
   {
     grpc::ClientContext context;
     api::CreateResultRequest request;
@@ -193,10 +248,13 @@ std::string MakeLongHistory(api::Results::Stub& results, int events) {
   return record.name();
 }
 
-std::vector<double> TimeListEvents(v1::History::Stub& stub, const std::string& name, int calls) {
+// Sets `*cpu_per_call` to ForegroundCpuSeconds (server and client) per call.
+std::vector<double> TimeListEvents(v1::History::Stub& stub, const std::string& name, int calls,
+                                   double* cpu_per_call) {
   v1::ListEventsRequest request;
   request.set_name(name);
   std::vector<double> micros;
+  const double cpu = ForegroundCpuSeconds();
   for (int i = 0; i < calls; ++i) {
     grpc::ClientContext context;
     v1::ListEventsResponse response;
@@ -208,6 +266,7 @@ std::vector<double> TimeListEvents(v1::History::Stub& stub, const std::string& n
       std::exit(1);
     }
   }
+  *cpu_per_call = (ForegroundCpuSeconds() - cpu) / calls;
   return micros;
 }
 
@@ -226,6 +285,33 @@ std::vector<double> TimeReader(const std::string& dir, const std::string& name, 
     micros.push_back(Micros(Clock::now() - start));
   }
   return micros;
+}
+
+// Reads the whole feed of the store at `dir` in-process, as Subscribe's catch-up does (without
+// gRPC): events/s and CPU per event (of this thread).
+void TimeFeedRead(const std::string& dir) {
+  absl::StatusOr<std::unique_ptr<Store>> store = Store::Open(dir);
+  Check(store.status(), "open store");
+  HistoryReader reader(&(*store)->log());
+  Rate rate;
+  const Clock::time_point start = Clock::now();
+  const double cpu = CpuSeconds(RUSAGE_THREAD);
+  for (uint64_t next = 1;;) {
+    uint64_t last = 0;
+    Check(reader.VisitChanges("-", next, UINT64_MAX, 512, 1 << 20,
+                              [&](uint64_t sequence, absl::string_view) {
+                                ++rate.events;
+                                last = sequence;
+                                return absl::OkStatus();
+                              }),
+          "VisitChanges");
+    if (last == 0) break;
+    next = last + 1;
+  }
+  rate.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  std::printf("feed read in-process: %llu events in %.2f s = %.0f events/s; CPU %.2f us/event\n",
+              static_cast<unsigned long long>(rate.events), rate.seconds,
+              rate.events / rate.seconds, (CpuSeconds(RUSAGE_THREAD) - cpu) * 1e6 / rate.events);
 }
 
 // Delivery latency after acknowledgement of `updates` sequential updates of record `name`.
@@ -272,6 +358,25 @@ std::vector<double> TimeLiveDelivery(v1::History::Stub& stub, api::Results::Stub
   return micros;
 }
 
+void PrintRate(absl::string_view what, const Rate& rate) {
+  std::printf(
+      "catch-up, %s: %llu events in %.2f s = %.0f events/s; CPU %.2f us/event (process "
+      "but RocksDB's background threads), "
+      "%.2f us/event (client thread)\n",
+      std::string(what).c_str(), static_cast<unsigned long long>(rate.events), rate.seconds,
+      rate.events / rate.seconds, rate.process_cpu * 1e6 / rate.events,
+      rate.client_cpu * 1e6 / rate.events);
+}
+
+void PrintLatencyHeader() {
+  std::printf("%-44s %12s %12s %12s\n", "case", "p50 ms", "p99 ms", "max ms");
+}
+
+void PrintLatency(absl::string_view what, std::vector<double>* micros) {
+  std::printf("%-44s %12.3f %12.3f %12.3f\n", std::string(what).c_str(), PercentileMs(micros, 0.5),
+              PercentileMs(micros, 0.99), PercentileMs(micros, 1.0));
+}
+
 int Run(int argc, char** argv) {
   cxxopts::Options options("runledger-history-bench", "Times the History service.");
   options.add_options()("records", "Records in the log",
@@ -279,11 +384,20 @@ int Run(int argc, char** argv) {
       "calls", "ListEvents calls", cxxopts::value<int>()->default_value("2000"))(
       "updates", "Live updates", cxxopts::value<int>()->default_value("2000"))(
       "data-dir", "Data directory (must not exist)",
-      cxxopts::value<std::string>()->default_value("/tmp/runledger-history-bench"));
+      cxxopts::value<std::string>()->default_value("/tmp/runledger-history-bench"))(
+      "reader-only", "Only time the HistoryReader, on the store a previous run left in data-dir");
   cxxopts::ParseResult args = options.parse(argc, argv);
   mallopt(M_ARENA_MAX, 2);  // as `runledger serve` does
   const std::string dir = args["data-dir"].as<std::string>();
   const int64_t records = args["records"].as<int64_t>();
+  if (args.count("reader-only") > 0) {
+    std::vector<double> reader =
+        TimeReader(dir, absl::StrCat(kLongResult, "/records/tr"), args["calls"].as<int>());
+    PrintLatencyHeader();
+    PrintLatency("ListEvents first page, HistoryReader alone", &reader);
+    TimeFeedRead(dir);
+    return 0;
+  }
 
   Clock::time_point start = Clock::now();
   Load(dir, records);
@@ -308,7 +422,8 @@ int Run(int argc, char** argv) {
   Rate parent = CatchUp(*history, one_parent, CountChanges(*history, one_parent));
 
   const std::string name = MakeLongHistory(*results, kHistoryEvents);
-  std::vector<double> list = TimeListEvents(*history, name, args["calls"].as<int>());
+  double list_cpu = 0;
+  std::vector<double> list = TimeListEvents(*history, name, args["calls"].as<int>(), &list_cpu);
   const uint64_t head = CountChanges(*history, "-");
   std::vector<double> live =
       TimeLiveDelivery(*history, *results, name, head, args["updates"].as<int>());
@@ -316,18 +431,16 @@ int Run(int argc, char** argv) {
   server->reset();
   std::vector<double> reader = TimeReader(dir, name, args["calls"].as<int>());
 
-  std::printf("%-44s %12s %12s %12s\n", "case", "p50 ms", "p99 ms", "max ms");
-  std::printf("%-44s %12.3f %12.3f %12.3f\n", "ListEvents first page (100-event record)",
-              PercentileMs(&list, 0.5), PercentileMs(&list, 0.99), PercentileMs(&list, 1.0));
-  std::printf("%-44s %12.3f %12.3f %12.3f\n", "  the same, HistoryReader alone (no gRPC)",
-              PercentileMs(&reader, 0.5), PercentileMs(&reader, 0.99), PercentileMs(&reader, 1.0));
-  std::printf("%-44s %12.3f %12.3f %12.3f\n", "live delivery after acknowledgement",
-              PercentileMs(&live, 0.5), PercentileMs(&live, 0.99), PercentileMs(&live, 1.0));
-  std::printf("catch-up, every parent: %llu events in %.2f s = %.0f events/s\n",
-              static_cast<unsigned long long>(all.events), all.seconds, all.events / all.seconds);
-  std::printf("catch-up, parent %s: %llu events in %.2f s = %.0f events/s\n", one_parent.c_str(),
-              static_cast<unsigned long long>(parent.events), parent.seconds,
-              parent.events / parent.seconds);
+  PrintLatencyHeader();
+  PrintLatency("ListEvents first page (100-event record)", &list);
+  PrintLatency("  the same, HistoryReader alone (no gRPC)", &reader);
+  std::printf(
+      "ListEvents over gRPC: CPU %.3f ms/call (server and client, RocksDB's background "
+      "threads left out)\n",
+      list_cpu * 1e3);
+  PrintLatency("live delivery after acknowledgement", &live);
+  PrintRate("every parent", all);
+  PrintRate(absl::StrCat("parent ", one_parent), parent);
   return 0;
 }
 

@@ -4,6 +4,7 @@
 // and in order across a server restart when the client resumes from its last sequence number,
 // a parent filter, and a subscriber that stops reading while writers go on.
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <string>
 #include <thread>
@@ -12,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "gmock/gmock.h"
+#include "grpcpp/generic/generic_stub.h"
 #include "gtest/gtest.h"
 #include "runledger/v1/history.grpc.pb.h"
 #include "tests/test_util.h"
@@ -237,6 +239,48 @@ TEST_F(E2eHistoryTest, SubscribeWithAParentSeesOnlyThatParentsChanges) {
 
   Subscriber bad(server().NewChannel(), 1, "a/b");
   EXPECT_EQ(bad.Join().error_code(), StatusCode::INVALID_ARGUMENT);
+}
+
+// Subscribe with `request` as its request message's bytes, through gRPC's generic API; the
+// status it ends with.
+grpc::Status SubscribeWithBytes(const std::shared_ptr<grpc::Channel>& channel,
+                                const std::string& request) {
+  grpc::GenericStub stub(channel);
+  grpc::CompletionQueue queue;
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  std::unique_ptr<grpc::GenericClientAsyncReaderWriter> call =
+      stub.PrepareCall(&context, "/runledger.v1.History/Subscribe", &queue);
+  // Each step waits for its own completion: tags are the step numbers.
+  auto await = [&queue](intptr_t step) {
+    void* tag = nullptr;
+    bool ok = false;
+    EXPECT_TRUE(queue.Next(&tag, &ok));
+    EXPECT_EQ(reinterpret_cast<intptr_t>(tag), step);
+  };
+  call->StartCall(reinterpret_cast<void*>(1));
+  await(1);
+  grpc::Slice slice(request);
+  call->WriteLast(grpc::ByteBuffer(&slice, 1), grpc::WriteOptions(), reinterpret_cast<void*>(2));
+  await(2);
+  grpc::ByteBuffer response;
+  call->Read(&response, reinterpret_cast<void*>(3));
+  await(3);
+  grpc::Status status;
+  call->Finish(&status, reinterpret_cast<void*>(4));
+  await(4);
+  queue.Shutdown();
+  void* tag = nullptr;
+  bool ok = false;
+  while (queue.Next(&tag, &ok)) {
+  }
+  return status;
+}
+
+TEST_F(E2eHistoryTest, SubscribeRefusesARequestThatIsNotOne) {
+  const grpc::Status status = SubscribeWithBytes(server().NewChannel(), "\xff\xff\xff");
+  EXPECT_EQ(status.error_code(), StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(status.error_message(), "request: not an encoded runledger.v1.SubscribeRequest");
 }
 
 TEST(E2eHistorySubscribeTest, EveryEventExactlyOnceInOrderAcrossARestart) {

@@ -15,6 +15,8 @@ constexpr size_t kMaxGroupProposals = 1024;
 constexpr absl::string_view kChangesIndexedKey = "changes-indexed";
 // Events read per batch while indexing the changes of an older log.
 constexpr size_t kIndexChunk = 10000;
+// What a scan of the log reads ahead of its iterator.
+constexpr size_t kScanReadahead = 1 << 20;
 
 std::string KeyPrefix(absl::string_view name) {
   return absl::StrCat(name, absl::string_view("\0", 1));
@@ -280,22 +282,41 @@ std::vector<absl::Status> EventLog::Commit(absl::Span<const std::unique_ptr<Prop
   return outcomes;
 }
 
+absl::Status EventLog::Decode(uint64_t sequence, absl::string_view encoded, v1::Event* event) {
+  if (!event->ParseFromArray(encoded.data(), encoded.size())) {
+    return absl::DataLossError(absl::StrCat("undecodable event at sequence ", sequence));
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::vector<v1::Event>> EventLog::Read(uint64_t from, size_t max_events,
                                                       size_t max_bytes) const {
   std::vector<v1::Event> events;
-  std::unique_ptr<rocksdb::Iterator> it(
-      database_->db()->NewIterator(rocksdb::ReadOptions(), database_->family(kLogFamily)));
-  size_t bytes = 0;
-  for (it->Seek(LogKey(from)); it->Valid() && events.size() < max_events && bytes < max_bytes;
-       it->Next()) {
-    bytes += it->value().size();
-    if (!events.emplace_back().ParseFromArray(it->value().data(), it->value().size())) {
-      return absl::DataLossError(
-          absl::StrCat("undecodable event at sequence ", DecodeLogKey(ToView(it->key()))));
-    }
-  }
-  if (!it->status().ok()) return FromRocks(it->status());
+  absl::Status read = ReadEncoded(from, UINT64_MAX, max_events, max_bytes, DecodeInto(&events));
+  if (!read.ok()) return read;
   return events;
+}
+
+absl::Status EventLog::ReadEncoded(uint64_t from, uint64_t to, size_t max_events, size_t max_bytes,
+                                   EncodedVisitor visit) const {
+  // A scan reads each block once: it reads ahead, and leaves the block cache to point reads.
+  rocksdb::ReadOptions options;
+  options.fill_cache = false;
+  options.readahead_size = kScanReadahead;
+  std::unique_ptr<rocksdb::Iterator> it(
+      database_->db()->NewIterator(options, database_->family(kLogFamily)));
+  size_t events = 0;
+  size_t bytes = 0;
+  for (it->Seek(LogKey(from)); it->Valid() && events < max_events && bytes < max_bytes;
+       it->Next()) {
+    const uint64_t sequence = DecodeLogKey(ToView(it->key()));
+    if (sequence > to) break;
+    ++events;
+    bytes += it->value().size();
+    absl::Status visited = visit(sequence, ToView(it->value()));
+    if (!visited.ok()) return visited;
+  }
+  return FromRocks(it->status());
 }
 
 absl::StatusOr<v1::Event> EventLog::Get(uint64_t sequence) const {
@@ -304,14 +325,22 @@ absl::StatusOr<v1::Event> EventLog::Get(uint64_t sequence) const {
                                            LogKey(sequence), &value);
   if (!s.ok()) return FromRocks(s);
   v1::Event event;
-  if (!event.ParseFromString(value)) {
-    return absl::DataLossError(absl::StrCat("undecodable event at sequence ", sequence));
-  }
+  absl::Status decoded = Decode(sequence, value, &event);
+  if (!decoded.ok()) return decoded;
   return event;
 }
 
 absl::StatusOr<std::vector<v1::Event>> EventLog::GetMany(
     const std::vector<uint64_t>& sequences) const {
+  std::vector<v1::Event> events;
+  events.reserve(sequences.size());
+  absl::Status got = GetManyEncoded(sequences, DecodeInto(&events));
+  if (!got.ok()) return got;
+  return events;
+}
+
+absl::Status EventLog::GetManyEncoded(absl::Span<const uint64_t> sequences,
+                                      EncodedVisitor visit) const {
   std::vector<std::string> keys;
   keys.reserve(sequences.size());
   for (uint64_t sequence : sequences) keys.push_back(LogKey(sequence));
@@ -320,14 +349,12 @@ absl::StatusOr<std::vector<v1::Event>> EventLog::GetMany(
   std::vector<rocksdb::Status> statuses(keys.size());
   database_->db()->MultiGet(rocksdb::ReadOptions(), database_->family(kLogFamily), slices.size(),
                             slices.data(), values.data(), statuses.data());
-  std::vector<v1::Event> events(sequences.size());
   for (size_t i = 0; i < sequences.size(); ++i) {
     if (!statuses[i].ok()) return FromRocks(statuses[i]);
-    if (!events[i].ParseFromArray(values[i].data(), values[i].size())) {
-      return absl::DataLossError(absl::StrCat("undecodable event at sequence ", sequences[i]));
-    }
+    absl::Status visited = visit(sequences[i], ToView(values[i]));
+    if (!visited.ok()) return visited;
   }
-  return events;
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::vector<uint64_t>> EventLog::EntitySequences(absl::string_view name,

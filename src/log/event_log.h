@@ -40,6 +40,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
@@ -119,10 +120,17 @@ class EventLog {
   // LastSequence(). Projection workers tail the log with it.
   uint64_t AwaitAfter(uint64_t sequence, absl::Duration timeout) const;
 
+  // Receives an event as the log stores it: its sequence number and its encoding. The bytes are
+  // valid only during the call. A non-OK status stops the read and is what the read returns.
+  using EncodedVisitor = absl::FunctionRef<absl::Status(uint64_t, absl::string_view)>;
+
   // Up to `max_events` events with sequence >= `from`, in order, stopping after the event that
   // brings their encoded size to `max_bytes`.
   absl::StatusOr<std::vector<v1::Event>> Read(uint64_t from, size_t max_events,
                                               size_t max_bytes = SIZE_MAX) const;
+  // Visits the events Read(from, max_events, max_bytes) returns that are <= `to`, undecoded.
+  absl::Status ReadEncoded(uint64_t from, uint64_t to, size_t max_events, size_t max_bytes,
+                           EncodedVisitor visit) const;
 
   // The event with sequence `sequence`.
   absl::StatusOr<v1::Event> Get(uint64_t sequence) const;
@@ -145,6 +153,17 @@ class EventLog {
                                                         uint64_t to, size_t max) const;
   // The events with the given sequence numbers, in that order (each must exist).
   absl::StatusOr<std::vector<v1::Event>> GetMany(const std::vector<uint64_t>& sequences) const;
+  // Visits the events with the given sequence numbers, in that order (each must exist),
+  // undecoded.
+  absl::Status GetManyEncoded(absl::Span<const uint64_t> sequences, EncodedVisitor visit) const;
+  // Decodes the event at `sequence` from its encoding; DataLoss if it is undecodable.
+  static absl::Status Decode(uint64_t sequence, absl::string_view encoded, v1::Event* event);
+  // A visitor that decodes each event and appends it to `events`.
+  static auto DecodeInto(std::vector<v1::Event>* events) {
+    return [events](uint64_t sequence, absl::string_view encoded) {
+      return Decode(sequence, encoded, &events->emplace_back());
+    };
+  }
 
   static std::string LogKey(uint64_t sequence);
   static uint64_t DecodeLogKey(absl::string_view key);

@@ -1,14 +1,20 @@
 #include "src/query/event_diff.h"
 
+#include <algorithm>
 #include <memory>
+#include <string_view>
 
 #include "absl/strings/str_cat.h"
+#include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/util/message_differencer.h"
-#include "simdjson.h"
+#include "google/protobuf/wire_format_lite.h"
+#include "src/common/padded_json.h"
+#include "src/query/json_patch.h"
 
 namespace runledger {
 
 using google::protobuf::Message;
+using google::protobuf::internal::WireFormatLite;
 
 const Message* StateOf(const v1::Event& event) {
   switch (event.state_case()) {
@@ -37,63 +43,102 @@ std::vector<std::string> ChangedFields(const Message* before, const Message* aft
   return changed;
 }
 
-namespace {
-
-// `element` as nlohmann::json. simdjson parses several times faster than nlohmann's own parser,
-// which matters when a page of history holds dozens of multi-kilobyte documents.
-nlohmann::json ToJson(simdjson::dom::element element) {
-  switch (element.type()) {
-    case simdjson::dom::element_type::ARRAY: {
-      // (value_unsafe() returns into its temporary: copy before iterating.)
-      const simdjson::dom::array items = element.get_array().value_unsafe();
-      nlohmann::json array = nlohmann::json::array();
-      for (simdjson::dom::element item : items) array.push_back(ToJson(item));
-      return array;
-    }
-    case simdjson::dom::element_type::OBJECT: {
-      const simdjson::dom::object fields = element.get_object().value_unsafe();
-      nlohmann::json object = nlohmann::json::object();
-      for (simdjson::dom::key_value_pair field : fields) {
-        object[std::string(field.key)] = ToJson(field.value);
+bool EncodedState::Parse(absl::string_view event) {
+  state_.clear();
+  fields_.clear();
+  google::protobuf::io::CodedInputStream in(reinterpret_cast<const uint8_t*>(event.data()),
+                                            static_cast<int>(event.size()));
+  bool has_state = false;
+  for (uint32_t tag = in.ReadTag(); tag != 0; tag = in.ReadTag()) {
+    const int number = WireFormatLite::GetTagFieldNumber(tag);
+    if ((number == v1::Event::kResultFieldNumber || number == v1::Event::kRecordFieldNumber) &&
+        WireFormatLite::GetTagWireType(tag) == WireFormatLite::WIRETYPE_LENGTH_DELIMITED) {
+      // A second state would merge into the first when decoded: not a deterministic encoding.
+      uint32_t size = 0;
+      if (has_state || !in.ReadVarint32(&size) || !in.ReadString(&state_, static_cast<int>(size))) {
+        return false;
       }
-      return object;
+      has_state = true;
+    } else if (!WireFormatLite::SkipField(&in, tag)) {
+      return false;
     }
-    case simdjson::dom::element_type::INT64:
-      return element.get_int64().value_unsafe();
-    case simdjson::dom::element_type::UINT64:
-      return element.get_uint64().value_unsafe();
-    case simdjson::dom::element_type::DOUBLE:
-      return element.get_double().value_unsafe();
-    case simdjson::dom::element_type::STRING:
-      return std::string(element.get_string().value_unsafe());
-    case simdjson::dom::element_type::BOOL:
-      return element.get_bool().value_unsafe();
-    case simdjson::dom::element_type::NULL_VALUE:
-      return nullptr;
   }
-  return nullptr;
+  if (!in.ConsumedEntireMessage()) return false;
+  google::protobuf::io::CodedInputStream fields(reinterpret_cast<const uint8_t*>(state_.data()),
+                                                static_cast<int>(state_.size()));
+  while (true) {
+    const size_t begin = fields.CurrentPosition();
+    const uint32_t tag = fields.ReadTag();
+    if (tag == 0) break;
+    if (!WireFormatLite::SkipField(&fields, tag)) return false;
+    const int number = WireFormatLite::GetTagFieldNumber(tag);
+    if (!fields_.empty() && fields_.back().number == number) {
+      fields_.back().end = fields.CurrentPosition();  // the next entry of a repeated field
+    } else if (fields_.empty() || fields_.back().number < number) {
+      fields_.push_back(Field{number, begin, static_cast<size_t>(fields.CurrentPosition())});
+    } else {
+      return false;  // out of order: not a deterministic encoding
+    }
+  }
+  return fields.ConsumedEntireMessage();
 }
 
-}  // namespace
+absl::string_view EncodedState::Bytes(const google::protobuf::FieldDescriptor& field) const {
+  auto it = std::lower_bound(fields_.begin(), fields_.end(), field.number(),
+                             [](const Field& f, int number) { return f.number < number; });
+  if (it == fields_.end() || it->number != field.number()) return {};
+  const absl::string_view bytes(state_.data() + it->begin, it->end - it->begin);
+  // A tag and a zero length, which is the only encoding of a varint to end in a zero byte.
+  const bool empty_message =
+      !field.is_repeated() &&
+      field.cpp_type() == google::protobuf::FieldDescriptor::CPPTYPE_MESSAGE &&
+      bytes.back() == '\0' &&
+      bytes.size() ==
+          1 + google::protobuf::io::CodedOutputStream::VarintSize32(WireFormatLite::MakeTag(
+                  field.number(), WireFormatLite::WIRETYPE_LENGTH_DELIMITED));
+  return empty_message ? absl::string_view() : bytes;
+}
 
-absl::StatusOr<nlohmann::json> RecordData(const tekton::results::v1alpha2::Record* record) {
-  if (record == nullptr || record->data().value().empty()) return nlohmann::json();
-  const std::string& text = record->data().value();
+std::vector<std::string> ChangedFields(const EncodedState& before, const EncodedState& after,
+                                       const google::protobuf::Descriptor& descriptor) {
+  std::vector<std::string> changed;
+  for (int i = 0; i < descriptor.field_count(); ++i) {
+    const google::protobuf::FieldDescriptor& field = *descriptor.field(i);
+    if (before.Bytes(field) != after.Bytes(field)) changed.push_back(field.name());
+  }
+  return changed;
+}
+
+ParsedData::ParsedData() { Parse(nullptr).IgnoreError(); }  // null always parses
+
+absl::Status ParsedData::Parse(const tekton::results::v1alpha2::Record* record) {
+  const std::string_view text = record == nullptr || record->data().value().empty()
+                                    ? std::string_view("null")
+                                    : std::string_view(record->data().value());
+  fallback_.reset();
   thread_local simdjson::dom::parser parser;
-  simdjson::dom::element element;
-  if (parser.parse(text.data(), text.size()).get(element) == simdjson::SUCCESS) {
-    return ToJson(element);
+  const simdjson::padded_string_view padded = PaddedCopy(text);
+  if (parser.parse_into_document(document_, padded.data(), padded.length(), false).error() ==
+      simdjson::SUCCESS) {
+    return absl::OkStatus();
   }
   // What simdjson refuses but JSON allows (e.g. integers beyond 64 bits).
-  nlohmann::json data = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (data.is_discarded()) {
+  fallback_ = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (fallback_->is_discarded()) {
     return absl::DataLossError(absl::StrCat("the data of ", record->name(), " is not JSON"));
   }
-  return data;
+  return absl::OkStatus();
 }
 
-std::string DataPatch(const nlohmann::json& before, const nlohmann::json& after) {
-  return nlohmann::json::diff(before, after).dump();
+nlohmann::json ParsedData::AsNlohmann() const {
+  return fallback_.has_value() ? *fallback_ : ToNlohmann(document_.root());
+}
+
+std::string DataPatch(const ParsedData& before, const ParsedData& after) {
+  if (!before.fallback_.has_value() && !after.fallback_.has_value()) {
+    return JsonPatch(before.document_.root(), after.document_.root());
+  }
+  return nlohmann::json::diff(before.AsNlohmann(), after.AsNlohmann()).dump();
 }
 
 }  // namespace runledger

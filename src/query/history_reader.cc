@@ -89,52 +89,78 @@ bool IsRecordEvent(const v1::Event& event) {
          event.kind() == v1::RECORD_DELETED;
 }
 
-// An entity's last state seen while describing a page, event by event: its last event (none, or
-// one without a state, when the entity is absent) and, for a Record, that state's data.
-struct KnownState {
-  v1::Event loaded;                 // the event before the page, when read from the log
-  const v1::Event* last = nullptr;  // `loaded` or an event of the page
-  nlohmann::json data;
-};
+// Describes the events of a ListEvents page, one at a time in sequence order, into the response:
+// each with what it changed from its entity's previous state, the last one seen of that entity
+// (read from the log for its first event on the page).
+class PageDescriber {
+ public:
+  PageDescriber(const EventLog* log, v1::ListEventsResponse* response)
+      : log_(log), response_(response) {}
 
-// Sets `state` to the state of `event`'s entity just before `event`.
-absl::Status LoadStateBefore(const EventLog& log, const v1::Event& event, KnownState* state) {
-  absl::StatusOr<std::optional<uint64_t>> previous =
-      log.LastEntitySequence(event.name(), event.sequence() - 1);
-  if (!previous.ok()) return previous.status();
-  if (!previous->has_value()) return absl::OkStatus();
-  absl::StatusOr<v1::Event> loaded = log.Get(**previous);
-  if (!loaded.ok()) return loaded.status();
-  state->loaded = *std::move(loaded);
-  state->last = &state->loaded;
-  absl::StatusOr<nlohmann::json> data =
-      RecordData(state->loaded.has_record() ? &state->loaded.record() : nullptr);
-  if (!data.ok()) return data.status();
-  state->data = *std::move(data);
-  return absl::OkStatus();
-}
-
-// Fills `described` with `event` and what it changed from `state`, which it then advances.
-absl::Status Describe(v1::Event event, KnownState* state, v1::HistoryEvent* described) {
-  const google::protobuf::Message* old_state =
-      state->last == nullptr ? nullptr : StateOf(*state->last);
-  const google::protobuf::Message* new_state = StateOf(event);
-  if (old_state != nullptr || new_state != nullptr) {
-    for (std::string& field : ChangedFields(old_state, new_state)) {
-      described->add_changed_fields(std::move(field));
+  absl::Status Add(uint64_t sequence, absl::string_view encoded) {
+    v1::HistoryEvent* described = response_->add_events();
+    v1::Event* event = described->mutable_event();
+    RETURN_IF_ERROR(EventLog::Decode(sequence, encoded, event));
+    auto [it, inserted] = known_.try_emplace(event->name());
+    KnownState& state = it->second;
+    if (inserted) RETURN_IF_ERROR(LoadStateBefore(*event, &state));
+    const bool encoded_ok = fields_.Parse(encoded);
+    const google::protobuf::Message* old_state =
+        state.last == nullptr ? nullptr : StateOf(*state.last);
+    const google::protobuf::Message* new_state = StateOf(*event);
+    if (old_state != nullptr || new_state != nullptr) {
+      const google::protobuf::Descriptor& type =
+          *(new_state != nullptr ? new_state : old_state)->GetDescriptor();
+      for (std::string& field : encoded_ok&& state.fields_ok
+                                    ? ChangedFields(state.fields, fields_, type)
+                                    : ChangedFields(old_state, new_state)) {
+        described->add_changed_fields(std::move(field));
+      }
     }
+    std::swap(state.fields, fields_);
+    state.fields_ok = encoded_ok;
+    if (IsRecordEvent(*event)) {
+      RETURN_IF_ERROR(data_.Parse(event->has_record() ? &event->record() : nullptr));
+      described->set_data_patch(DataPatch(state.data, data_));
+      std::swap(state.data, data_);
+    }
+    state.last = event;  // stable: a repeated field's elements never move
+    return absl::OkStatus();
   }
-  if (IsRecordEvent(event)) {
-    absl::StatusOr<nlohmann::json> data =
-        RecordData(event.has_record() ? &event.record() : nullptr);
-    if (!data.ok()) return data.status();
-    described->set_data_patch(DataPatch(state->data, *data));
-    state->data = *std::move(data);
+
+ private:
+  // An entity's last state seen: its last event (none, or one without a state, when the entity
+  // is absent), that state's fields as encoded and, for a Record, its data.
+  struct KnownState {
+    v1::Event loaded;                 // the event before the page, when read from the log
+    const v1::Event* last = nullptr;  // `loaded` or an event of the page
+    EncodedState fields;
+    bool fields_ok = true;  // whether `fields` could be split (else compare decoded states)
+    ParsedData data;
+  };
+
+  // Sets `state` to the state of `event`'s entity just before `event`.
+  absl::Status LoadStateBefore(const v1::Event& event, KnownState* state) const {
+    absl::StatusOr<std::optional<uint64_t>> previous =
+        log_->LastEntitySequence(event.name(), event.sequence() - 1);
+    if (!previous.ok()) return previous.status();
+    if (!previous->has_value()) return absl::OkStatus();
+    const uint64_t sequences[] = {**previous};
+    return log_->GetManyEncoded(sequences, [state](uint64_t sequence, absl::string_view encoded) {
+      RETURN_IF_ERROR(EventLog::Decode(sequence, encoded, &state->loaded));
+      state->last = &state->loaded;
+      state->fields_ok = state->fields.Parse(encoded);
+      return state->data.Parse(state->loaded.has_record() ? &state->loaded.record() : nullptr);
+    });
   }
-  *described->mutable_event() = std::move(event);
-  state->last = &described->event();  // stable: a repeated field's elements never move
-  return absl::OkStatus();
-}
+
+  const EventLog* const log_;
+  v1::ListEventsResponse* const response_;
+  absl::node_hash_map<std::string, KnownState> known_;  // stable: `last` may point into one
+  // Storage for the event being described, swapped with its entity's state once it is.
+  EncodedState fields_;
+  ParsedData data_;
+};
 
 }  // namespace
 
@@ -204,22 +230,19 @@ absl::StatusOr<std::vector<uint64_t>> HistoryReader::EventSequences(
   return own;
 }
 
-absl::StatusOr<std::vector<v1::Event>> HistoryReader::GetUpTo(
-    const std::vector<uint64_t>& sequences, size_t max_bytes) const {
-  std::vector<v1::Event> events;
+absl::Status HistoryReader::VisitUpTo(const std::vector<uint64_t>& sequences, size_t max_bytes,
+                                      EventLog::EncodedVisitor visit) const {
   size_t bytes = 0;
+  auto visit_up_to = [&](uint64_t sequence, absl::string_view encoded) -> absl::Status {
+    if (bytes >= max_bytes) return absl::OkStatus();
+    bytes += encoded.size();
+    return visit(sequence, encoded);
+  };
   for (size_t i = 0; i < sequences.size() && bytes < max_bytes; i += kGetChunk) {
-    const std::vector<uint64_t> chunk(
-        sequences.begin() + i, sequences.begin() + std::min(sequences.size(), i + kGetChunk));
-    absl::StatusOr<std::vector<v1::Event>> got = log_->GetMany(chunk);
-    if (!got.ok()) return got.status();
-    for (v1::Event& event : *got) {
-      if (bytes >= max_bytes) break;
-      bytes += event.ByteSizeLong();
-      events.push_back(std::move(event));
-    }
+    const size_t end = std::min(sequences.size(), i + kGetChunk);
+    RETURN_IF_ERROR(log_->GetManyEncoded(absl::MakeConstSpan(&sequences[i], end - i), visit_up_to));
   }
-  return events;
+  return absl::OkStatus();
 }
 
 absl::Status HistoryReader::CheckHasHistory(absl::string_view name) const {
@@ -253,17 +276,13 @@ absl::StatusOr<v1::ListEventsResponse> HistoryReader::ListEvents(
   if (sequences->empty() && *after == 0) RETURN_IF_ERROR(CheckHasHistory(request.name()));
   bool more = sequences->size() > *page_size;
   sequences->resize(std::min(sequences->size(), *page_size));
-  absl::StatusOr<std::vector<v1::Event>> events = GetUpTo(*sequences, kMaxPageBytes);
-  if (!events.ok()) return events.status();
-  more = more || events->size() < sequences->size();
-
   v1::ListEventsResponse response;
-  absl::node_hash_map<std::string, KnownState> known;  // stable: `last` may point into one
-  for (v1::Event& event : *events) {
-    auto [it, inserted] = known.try_emplace(event.name());
-    if (inserted) RETURN_IF_ERROR(LoadStateBefore(*log_, event, &it->second));
-    RETURN_IF_ERROR(Describe(std::move(event), &it->second, response.add_events()));
-  }
+  PageDescriber describer(log_, &response);
+  RETURN_IF_ERROR(VisitUpTo(*sequences, kMaxPageBytes,
+                            [&describer](uint64_t sequence, absl::string_view encoded) {
+                              return describer.Add(sequence, encoded);
+                            }));
+  more = more || static_cast<size_t>(response.events_size()) < sequences->size();
   if (more) {
     response.set_next_page_token(
         NextPageToken(request, response.events().rbegin()->event().sequence()));
@@ -345,21 +364,27 @@ absl::StatusOr<v1::RecordAt> HistoryReader::GetRecordAt(const v1::GetAtRequest& 
   return response;
 }
 
-absl::StatusOr<std::vector<v1::Event>> HistoryReader::ReadChanges(absl::string_view parent,
-                                                                  uint64_t from, uint64_t to,
-                                                                  size_t max_events,
-                                                                  size_t max_bytes) const {
-  if (from > to) return std::vector<v1::Event>();
+absl::Status HistoryReader::VisitChanges(absl::string_view parent, uint64_t from, uint64_t to,
+                                         size_t max_events, size_t max_bytes,
+                                         EventLog::EncodedVisitor visit) const {
+  if (from > to) return absl::OkStatus();
   if (parent.empty() || parent == kWildcard) {
-    absl::StatusOr<std::vector<v1::Event>> events = log_->Read(from, max_events, max_bytes);
-    if (!events.ok()) return events.status();
-    while (!events->empty() && events->back().sequence() > to) events->pop_back();
-    return events;
+    return log_->ReadEncoded(from, to, max_events, max_bytes, visit);
   }
   absl::StatusOr<std::vector<uint64_t>> sequences =
       log_->ParentSequences(parent, from, to, max_events);
   if (!sequences.ok()) return sequences.status();
-  return GetUpTo(*sequences, max_bytes);
+  return VisitUpTo(*sequences, max_bytes, visit);
+}
+
+absl::StatusOr<std::vector<v1::Event>> HistoryReader::ReadChanges(absl::string_view parent,
+                                                                  uint64_t from, uint64_t to,
+                                                                  size_t max_events,
+                                                                  size_t max_bytes) const {
+  std::vector<v1::Event> events;
+  RETURN_IF_ERROR(
+      VisitChanges(parent, from, to, max_events, max_bytes, EventLog::DecodeInto(&events)));
+  return events;
 }
 
 absl::StatusOr<v1::ListChangesResponse> HistoryReader::ListChanges(

@@ -39,10 +39,13 @@ class HistoryReader {
 
   // The changes under `parent` ("-" or empty: every parent) with sequence numbers in [from, to],
   // in order: at most `max_events`, stopping after the one that brings their encoded size to
-  // `max_bytes`. Subscribe reads its feed with it.
+  // `max_bytes`.
   absl::StatusOr<std::vector<v1::Event>> ReadChanges(absl::string_view parent, uint64_t from,
                                                      uint64_t to, size_t max_events,
                                                      size_t max_bytes) const;
+  // Visits the events ReadChanges returns, undecoded: Subscribe reads its feed with it.
+  absl::Status VisitChanges(absl::string_view parent, uint64_t from, uint64_t to, size_t max_events,
+                            size_t max_bytes, EventLog::EncodedVisitor visit) const;
 
  private:
   // An inclusive range of sequence numbers (empty when from > to).
@@ -64,9 +67,9 @@ class HistoryReader {
   // The events of ListEvents' entity (and its records, if asked) in `range`: at most `max`.
   absl::StatusOr<std::vector<uint64_t>> EventSequences(const v1::ListEventsRequest& request,
                                                        Range range, size_t max) const;
-  // The events `sequences`, in order, stopping after the one that reaches `max_bytes`.
-  absl::StatusOr<std::vector<v1::Event>> GetUpTo(const std::vector<uint64_t>& sequences,
-                                                 size_t max_bytes) const;
+  // Visits the events `sequences`, in order, stopping after the one that reaches `max_bytes`.
+  absl::Status VisitUpTo(const std::vector<uint64_t>& sequences, size_t max_bytes,
+                         EventLog::EncodedVisitor visit) const;
   absl::StatusOr<StateAt> GetStateAt(absl::string_view name, const v1::GetAtRequest& request) const;
   // NotFound if entity `name` has no history at all.
   absl::Status CheckHasHistory(absl::string_view name) const;

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "src/query/encoded_event_batch.h"
 #include "src/query/reply.h"
 
 namespace runledger {
@@ -13,6 +14,8 @@ namespace {
 // A Subscribe batch: at most this many events, stopping after the one that reaches the bytes.
 constexpr size_t kBatchEvents = 512;
 constexpr size_t kBatchBytes = 1 << 20;
+// Room reserved beyond kBatchBytes for the event that crosses it (a typical record's).
+constexpr size_t kBatchSlack = 64 << 10;
 // How long the tail thread waits for the log before checking for shutdown.
 constexpr absl::Duration kTailWait = absl::Milliseconds(100);
 
@@ -20,23 +23,31 @@ constexpr absl::Duration kTailWait = absl::Milliseconds(100);
 
 // One Subscribe stream: reads a batch of its feed and writes it; when the write is done, reads
 // the next; when there is none, parks until the tail thread resumes it.
-class HistoryService::Subscription : public grpc::ServerWriteReactor<v1::SubscribeResponse> {
+class HistoryService::Subscription : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
  public:
   Subscription(HistoryService* service, std::string parent, uint64_t from)
-      : service_(service), parent_(std::move(parent)), next_(std::max<uint64_t>(from, 1)) {}
+      : service_(service),
+        parent_(std::move(parent)),
+        next_(std::max<uint64_t>(from, 1)),
+        batch_(kBatchBytes + kBatchSlack) {}
 
   // Reads the next batch and starts writing it, or parks, or finishes. Only the owner calls it.
   void Pump() {
     while (true) {
       if (std::optional<grpc::Status> reason = service_->StopReason(this)) return Finish(*reason);
       const uint64_t head = service_->log_->LastSequence();
-      absl::StatusOr<std::vector<v1::Event>> events =
-          service_->reader_.ReadChanges(parent_, next_, head, kBatchEvents, kBatchBytes);
-      if (!events.ok()) return Finish(ToGrpcStatus(events.status()));
-      if (!events->empty()) {
-        next_ = events->back().sequence() + 1;
-        response_.Clear();
-        for (v1::Event& event : *events) *response_.add_events() = std::move(event);
+      uint64_t last = 0;
+      absl::Status read = service_->reader_.VisitChanges(
+          parent_, next_, head, kBatchEvents, kBatchBytes,
+          [this, &last](uint64_t sequence, absl::string_view encoded) {
+            batch_.Add(encoded);
+            last = sequence;
+            return absl::OkStatus();
+          });
+      if (!read.ok()) return Finish(ToGrpcStatus(read));
+      if (last != 0) {
+        next_ = last + 1;
+        response_ = batch_.Release();
         return StartWrite(&response_);
       }
       next_ = std::max(next_, head + 1);
@@ -74,7 +85,8 @@ class HistoryService::Subscription : public grpc::ServerWriteReactor<v1::Subscri
   HistoryService* const service_;
   const std::string parent_;
   uint64_t next_;  // the first sequence number not yet read
-  v1::SubscribeResponse response_;
+  EncodedEventBatch batch_;
+  grpc::ByteBuffer response_;  // an encoded v1::SubscribeResponse, being written
 };
 
 HistoryService::HistoryService(const EventLog* log)
@@ -109,10 +121,16 @@ grpc::ServerUnaryReactor* HistoryService::ListChanges(grpc::CallbackServerContex
   return Reply(context, reader_.ListChanges(*request), response);
 }
 
-grpc::ServerWriteReactor<v1::SubscribeResponse>* HistoryService::Subscribe(
-    grpc::CallbackServerContext* context, const v1::SubscribeRequest* request) {
-  auto* subscription = new Subscription(this, request->parent(), request->from_sequence());
-  absl::Status valid = HistoryReader::CheckFeedParent(request->parent());
+grpc::ServerWriteReactor<grpc::ByteBuffer>* HistoryService::Subscribe(
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* encoded) {
+  v1::SubscribeRequest request;
+  grpc::ByteBuffer copy(*encoded);  // (Deserialize consumes its buffer; this shares the slices)
+  const bool decoded =
+      grpc::SerializationTraits<v1::SubscribeRequest>::Deserialize(&copy, &request).ok();
+  auto* subscription = new Subscription(this, request.parent(), request.from_sequence());
+  absl::Status valid =
+      decoded ? HistoryReader::CheckFeedParent(request.parent())
+              : absl::InvalidArgumentError("request: not an encoded runledger.v1.SubscribeRequest");
   if (!valid.ok()) {
     subscription->Finish(ToGrpcStatus(valid));
   } else {

@@ -7,6 +7,10 @@
 // subscriber. A stream that has caught up with the log parks; one tail thread waits for the log
 // to advance (EventLog::AwaitAfter) and resumes the parked streams.
 //
+// Subscribe is a raw method: its responses are written as bytes, built from the events as the log
+// stores them (EncodedEventBatch), so an event is never decoded and encoded again on its way out.
+// The wire format is SubscribeResponse's, as the service declares.
+//
 // Invariant: a stream is at any moment either active (one read or write of its own in flight) or
 // parked (in parked_, nothing in flight); whoever moves it out of parked_ owns it, so exactly one
 // party finishes it. Shutdown ends every stream with UNAVAILABLE.
@@ -26,7 +30,13 @@
 
 namespace runledger {
 
-class HistoryService final : public v1::History::CallbackService {
+// The History service with every method on the callback API, Subscribe as a raw one.
+using HistoryServiceBase =
+    v1::History::WithCallbackMethod_ListEvents<v1::History::WithCallbackMethod_GetResultAt<
+        v1::History::WithCallbackMethod_GetRecordAt<v1::History::WithCallbackMethod_ListChanges<
+            v1::History::WithRawCallbackMethod_Subscribe<v1::History::Service>>>>>;
+
+class HistoryService final : public HistoryServiceBase {
  public:
   // `log` must be open and outlive the service.
   explicit HistoryService(const EventLog* log);
@@ -45,8 +55,9 @@ class HistoryService final : public v1::History::CallbackService {
   grpc::ServerUnaryReactor* ListChanges(grpc::CallbackServerContext* context,
                                         const v1::ListChangesRequest* request,
                                         v1::ListChangesResponse* response) override;
-  grpc::ServerWriteReactor<v1::SubscribeResponse>* Subscribe(
-      grpc::CallbackServerContext* context, const v1::SubscribeRequest* request) override;
+  // `request` encodes a v1::SubscribeRequest; each response, a v1::SubscribeResponse.
+  grpc::ServerWriteReactor<grpc::ByteBuffer>* Subscribe(grpc::CallbackServerContext* context,
+                                                        const grpc::ByteBuffer* request) override;
 
   // Ends every Subscribe stream (UNAVAILABLE) now or at its next batch and refuses new ones,
   // without waiting: the server drains right after. The tail thread stops within 100 ms.
