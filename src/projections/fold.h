@@ -26,6 +26,9 @@ struct FoldTarget {
   Projection* projection;
   rocksdb::ColumnFamilyHandle* family;
   uint64_t checkpoint;  // the last event folded; FoldChunk advances it
+  // Set while the family is built from empty in this process (fresh_build.h); the owner calls
+  // FreshBuild::Finish once the build is done.
+  FreshBuild* fresh = nullptr;
 };
 
 // Called after every chunk with (events folded so far, events to fold in all).
