@@ -1,6 +1,8 @@
 #include "src/log/database.h"
 
+#include <filesystem>
 #include <set>
+#include <system_error>
 
 #include "absl/strings/str_cat.h"
 #include "rocksdb/filter_policy.h"
@@ -93,6 +95,11 @@ absl::StatusOr<std::unique_ptr<Database>> Database::Open(
   if (!s.ok()) return FromRocks(s);
 
   database->db_.reset(raw);
+  const std::string scratch = ScratchDir(*raw);
+  std::error_code error;
+  std::filesystem::remove_all(scratch, error);
+  if (!error) std::filesystem::create_directories(scratch, error);
+  if (error) return absl::InternalError(absl::StrCat(scratch, ": ", error.message()));
   absl::MutexLock lock(&database->mu_);
   for (rocksdb::ColumnFamilyHandle* handle : handles) {
     database->families_[handle->GetName()] = database->Share(handle);
@@ -161,6 +168,8 @@ absl::Status Database::CompactAll() {
   }
   return absl::OkStatus();
 }
+
+std::string Database::ScratchDir(const rocksdb::DB& db) { return db.GetName() + "/scratch"; }
 
 std::vector<std::string> Database::FamilyNames() const {
   absl::MutexLock lock(&mu_);

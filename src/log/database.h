@@ -75,6 +75,11 @@ class Database {
   // Names of every open column family, in name order.
   std::vector<std::string> FamilyNames() const;
 
+  // The directory, inside the data directory of `db`, where table files are written before they
+  // are ingested (fold.h). Open empties it: a crash can leave a file there that was never
+  // ingested.
+  static std::string ScratchDir(const rocksdb::DB& db);
+
  private:
   Database() = default;
   rocksdb::ColumnFamilyOptions FamilyOptions(absl::string_view name) const;

@@ -5,19 +5,63 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "rocksdb/sst_file_writer.h"
 #include "src/log/database.h"
 
 namespace runledger {
 namespace {
 
-// Folds the events after the target's checkpoint and writes their effects, in key order (a
-// memtable takes keys in order far faster than scattered), with the new checkpoint.
+// A fold whose effects come to at least this many keys writes them as a table file, which the
+// family then ingests (IngestExternalFile): rebuilds and long catch-ups skip the memtable
+// inserts and the flush. Fewer keys go through the memtable, where a few cost less than a file.
+constexpr size_t kIngestMinKeys = 2048;
+
+absl::Status WriteBatched(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* family,
+                          const FoldOverlay& overlay) {
+  rocksdb::WriteBatch batch;
+  for (const auto& [key, value] : overlay) {
+    rocksdb::Status s = value ? batch.Put(family, key, *value) : batch.Delete(family, key);
+    if (!s.ok()) return FromRocks(s);
+  }
+  rocksdb::WriteOptions options;
+  options.disableWAL = true;
+  return FromRocks(db->Write(options, &batch));
+}
+
+// Writes `overlay` (sorted, as a table file must be) to a file of the scratch directory and
+// ingests it into `family`: one atomic step that is durable once it returns. The file lands in
+// level 0 (its checkpoint key overlaps the family's) and compaction merges it down. It is left
+// uncompressed: compaction reads it soon and compresses what it writes.
+absl::Status WriteIngested(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* family,
+                           const FoldOverlay& overlay, uint64_t last) {
+  const std::string path =
+      absl::StrCat(Database::ScratchDir(*db), "/", family->GetID(), "-", last, ".sst");
+  rocksdb::Options options = db->GetOptions(family);
+  options.compression = rocksdb::kNoCompression;
+  rocksdb::SstFileWriter writer(rocksdb::EnvOptions(), options, family);
+  rocksdb::Status s = writer.Open(path);
+  for (auto it = overlay.begin(); s.ok() && it != overlay.end(); ++it) {
+    s = it->second ? writer.Put(it->first, *it->second) : writer.Delete(it->first);
+  }
+  if (s.ok()) s = writer.Finish();
+  if (s.ok()) {
+    rocksdb::IngestExternalFileOptions ingest;
+    ingest.move_files = true;
+    ingest.write_global_seqno = false;
+    s = db->IngestExternalFile(family, {path}, ingest);
+  }
+  if (!s.ok()) db->GetEnv()->DeleteFile(path).PermitUncheckedError();
+  return FromRocks(s);
+}
+
+// Folds the events after the target's checkpoint and writes their effects with the new
+// checkpoint, in key order (a memtable takes keys in order far faster than scattered).
 absl::Status FoldOne(rocksdb::DB* db, absl::Span<const v1::Event> events, FoldTarget& target) {
   auto first = std::find_if(events.begin(), events.end(),
                             [&](const v1::Event& e) { return e.sequence() > target.checkpoint; });
   if (first == events.end()) return absl::OkStatus();
   FoldOverlay overlay;
-  FoldState state(db, target.family, &overlay);
+  FoldState state(db, target.family, &overlay, target.fresh);
   for (auto e = first; e != events.end(); ++e) {
     absl::Status s = target.projection->Apply(*e, state);
     if (!s.ok()) {
@@ -26,18 +70,13 @@ absl::Status FoldOne(rocksdb::DB* db, absl::Span<const v1::Event> events, FoldTa
     }
   }
   if (absl::Status s = target.projection->FinishBatch(state); !s.ok()) return s;
-  rocksdb::WriteBatch batch;
-  for (const auto& [key, value] : overlay) {
-    rocksdb::Status s =
-        value ? batch.Put(target.family, key, *value) : batch.Delete(target.family, key);
-    if (!s.ok()) return FromRocks(s);
-  }
   const uint64_t last = events.back().sequence();
-  absl::Status s = PutCheckpoint(*target.projection, target.family, last, &batch);
-  if (!s.ok()) return s;
-  rocksdb::WriteOptions options;
-  options.disableWAL = true;
-  s = FromRocks(db->Write(options, &batch));
+  for (CheckpointEntry& entry : CheckpointEntries(*target.projection, last)) {
+    overlay.insert_or_assign(std::string(ToView(entry.key)), std::move(entry.value));
+  }
+  absl::Status s = overlay.size() >= kIngestMinKeys
+                       ? WriteIngested(db, target.family, overlay, last)
+                       : WriteBatched(db, target.family, overlay);
   if (!s.ok()) return s;
   target.checkpoint = last;
   target.projection->Committed();

@@ -2,9 +2,11 @@
 // folding a chunk of events into the projection's column family, the effects and the new
 // checkpoint in one batch (projection.h).
 //
-// Batches written here go without WAL: a crash loses only effects that are lost together with
-// their checkpoint (same column family, same memtable), and the fold then resumes from the
-// checkpoint that did reach disk. What must be durable at a given point (a finished rebuild, a
+// A chunk's effects go to the family in one of two atomic ways, checkpoint included: a batch
+// written without WAL (a crash loses only effects that are lost together with their checkpoint:
+// same column family, same memtable; the fold then resumes from the checkpoint that did reach
+// disk), or, when they are many (rebuilds, long catch-ups), a table file ingested into the
+// family, durable once ingested. What must be durable at a given point (a finished rebuild, a
 // generation about to serve) is made so by flushing its family (FlushFamilies).
 #ifndef RUNLEDGER_PROJECTIONS_FOLD_H_
 #define RUNLEDGER_PROJECTIONS_FOLD_H_
@@ -26,6 +28,9 @@ struct FoldTarget {
   Projection* projection;
   rocksdb::ColumnFamilyHandle* family;
   uint64_t checkpoint;  // the last event folded; FoldChunk advances it
+  // Set while the family is built from empty in this process (fresh_build.h); the owner calls
+  // FreshBuild::Finish once the build is done.
+  FreshBuild* fresh = nullptr;
 };
 
 // Called after every chunk with (events folded so far, events to fold in all).

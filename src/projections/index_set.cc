@@ -121,6 +121,10 @@ absl::Status IndexSet::StartBuild(Slot& slot) {
   absl::StatusOr<std::unique_ptr<Generation>> generation = OpenGeneration(slot, family, false);
   if (!generation.ok()) return generation.status();
   slot.building = std::move(*generation);
+  absl::StatusOr<std::unique_ptr<FreshBuild>> fresh =
+      FreshBuild::Start(database_->db(), slot.building->handle.get());
+  if (!fresh.ok()) return fresh.status();
+  slot.building->fresh = std::move(*fresh);
   slot.published.build_started = absl::Now();
   slot.published.build_start = 0;
   if (abandoned != nullptr) return database_->DropFamily(abandoned->family);
@@ -129,7 +133,10 @@ absl::Status IndexSet::StartBuild(Slot& slot) {
 
 absl::Status IndexSet::Switch(Slot& slot) {
   Generation& built = *slot.building;
-  absl::Status s = FlushFamilies(database_->db(), {built.handle.get()});
+  absl::Status s = built.fresh == nullptr
+                       ? absl::OkStatus()
+                       : built.fresh->Finish(database_->db(), built.handle.get());
+  if (s.ok()) s = FlushFamilies(database_->db(), {built.handle.get()});
   if (!s.ok()) return s;
   rocksdb::WriteBatch batch;
   rocksdb::ColumnFamilyHandle* meta = database_->family(kMetaFamily);
@@ -226,7 +233,7 @@ absl::Status IndexSet::FoldGenerations(bool building, uint64_t head, size_t max_
   for (auto& [name, slot] : slots_) {
     Generation* g = building ? slot->building.get() : slot->serving.get();
     if (g == nullptr || g->checkpoint >= head) continue;
-    targets.push_back({g->projection.get(), g->handle.get(), g->checkpoint});
+    targets.push_back({g->projection.get(), g->handle.get(), g->checkpoint, g->fresh.get()});
     folded.emplace_back(slot.get(), g);
   }
   auto publish = [&] {

@@ -104,6 +104,7 @@ class IndexSet {
     std::shared_ptr<rocksdb::ColumnFamilyHandle> handle;
     std::unique_ptr<Projection> projection;
     uint64_t checkpoint = 0;
+    std::unique_ptr<FreshBuild> fresh;  // a build this process started from empty
   };
   // What readers and the admin RPC see of a slot, published under mu_.
   struct Published {

@@ -26,13 +26,21 @@ absl::StatusOr<std::optional<std::string>> ReadKey(rocksdb::DB* db,
 
 }  // namespace
 
-absl::Status PutCheckpoint(const Projection& projection, rocksdb::ColumnFamilyHandle* family,
-                           uint64_t last_sequence, rocksdb::WriteBatchBase* batch) {
+std::array<CheckpointEntry, 2> CheckpointEntries(const Projection& projection,
+                                                 uint64_t last_sequence) {
   std::string checkpoint(8, '\0');
   absl::big_endian::Store64(checkpoint.data(), last_sequence);
-  rocksdb::Status s = batch->Put(family, kCheckpointKey, checkpoint);
-  if (s.ok()) s = batch->Put(family, kVersionKey, absl::StrCat(projection.version()));
-  return FromRocks(s);
+  return {CheckpointEntry{kCheckpointKey, std::move(checkpoint)},
+          CheckpointEntry{kVersionKey, absl::StrCat(projection.version())}};
+}
+
+absl::Status PutCheckpoint(const Projection& projection, rocksdb::ColumnFamilyHandle* family,
+                           uint64_t last_sequence, rocksdb::WriteBatchBase* batch) {
+  for (const CheckpointEntry& entry : CheckpointEntries(projection, last_sequence)) {
+    rocksdb::Status s = batch->Put(family, entry.key, entry.value);
+    if (!s.ok()) return FromRocks(s);
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<uint64_t> ReadCheckpoint(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* family) {
@@ -53,6 +61,7 @@ absl::StatusOr<int> ReadVersion(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* fa
 }
 
 absl::StatusOr<std::optional<std::string>> FoldState::Get(absl::string_view key) const {
+  if (fresh_ != nullptr && fresh_->FirstRead(key)) return std::nullopt;
   if (overlay_ != nullptr) {
     if (auto it = overlay_->find(key); it != overlay_->end()) return it->second;
   }

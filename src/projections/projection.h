@@ -15,6 +15,7 @@
 #ifndef RUNLEDGER_PROJECTIONS_PROJECTION_H_
 #define RUNLEDGER_PROJECTIONS_PROJECTION_H_
 
+#include <array>
 #include <optional>
 #include <string>
 
@@ -25,6 +26,7 @@
 #include "rocksdb/db.h"
 #include "rocksdb/utilities/write_batch_with_index.h"
 #include "runledger/v1/event.pb.h"
+#include "src/projections/fresh_build.h"
 
 namespace runledger {
 
@@ -41,8 +43,11 @@ class FoldState {
   FoldState(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* family,
             rocksdb::WriteBatchWithIndex* batch)
       : db_(db), family_(family), batch_(batch) {}
-  FoldState(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* family, FoldOverlay* overlay)
-      : db_(db), family_(family), overlay_(overlay) {}
+  // `fresh` (optional): the family started empty, and reads of keys never read before in the
+  // build need no lookup (fresh_build.h).
+  FoldState(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* family, FoldOverlay* overlay,
+            FreshBuild* fresh = nullptr)
+      : db_(db), family_(family), overlay_(overlay), fresh_(fresh) {}
 
   // The value under `key`, or nullopt if there is none.
   absl::StatusOr<std::optional<std::string>> Get(absl::string_view key) const;
@@ -59,6 +64,7 @@ class FoldState {
   rocksdb::ColumnFamilyHandle* family_;
   rocksdb::WriteBatchWithIndex* batch_ = nullptr;  // one of these two
   FoldOverlay* overlay_ = nullptr;
+  FreshBuild* fresh_ = nullptr;
 };
 
 class Projection {
@@ -82,7 +88,15 @@ class Projection {
   virtual void Committed() {}
 };
 
-// Stages the checkpoint `last_sequence` and the version of `projection` in `family`.
+// The bookkeeping entries that record `last_sequence` as the last event folded by `projection`
+// (checkpoint, then version: in key order, before every projection key).
+struct CheckpointEntry {
+  rocksdb::Slice key;
+  std::string value;
+};
+std::array<CheckpointEntry, 2> CheckpointEntries(const Projection& projection,
+                                                 uint64_t last_sequence);
+// Stages CheckpointEntries(projection, last_sequence) in `family`.
 absl::Status PutCheckpoint(const Projection& projection, rocksdb::ColumnFamilyHandle* family,
                            uint64_t last_sequence, rocksdb::WriteBatchBase* batch);
 // The checkpoint stored in `family` (0 if none).

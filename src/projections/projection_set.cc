@@ -92,12 +92,25 @@ absl::StatusOr<std::vector<FoldTarget>> ProjectionSet::Targets() {
     }
     absl::StatusOr<uint64_t> checkpoint = Checkpoint(*projection);
     if (!checkpoint.ok()) return checkpoint.status();
-    targets.push_back({projection.get(), FamilyOf(*projection), *checkpoint});
+    std::unique_ptr<FreshBuild>& fresh = fresh_[projection.get()];
+    if (*checkpoint == 0 && fresh == nullptr) {
+      absl::StatusOr<std::unique_ptr<FreshBuild>> started =
+          FreshBuild::Start(database_->db(), FamilyOf(*projection));
+      if (!started.ok()) return started.status();
+      fresh = std::move(*started);
+    }
+    targets.push_back({projection.get(), FamilyOf(*projection), *checkpoint, fresh.get()});
   }
   return targets;
 }
 
 absl::Status ProjectionSet::Flush() {
+  for (auto& [projection, fresh] : fresh_) {
+    absl::Status s =
+        fresh == nullptr ? absl::OkStatus() : fresh->Finish(database_->db(), FamilyOf(*projection));
+    if (!s.ok()) return s;
+  }
+  fresh_.clear();
   std::vector<rocksdb::ColumnFamilyHandle*> families;
   for (const auto& projection : projections_) families.push_back(FamilyOf(*projection));
   return FlushFamilies(database_->db(), families);

@@ -10,6 +10,7 @@
 #define RUNLEDGER_PROJECTIONS_PROJECTION_SET_H_
 
 #include <atomic>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -49,9 +50,10 @@ class ProjectionSet : public EventLog::Folder {
 
   // The fold targets of every projection, each at its checkpoint, after resetting those whose
   // stored version differs: for a caller that folds them together with other projections (and
-  // then calls Flush).
+  // then calls Flush). A projection at checkpoint 0 (nothing folded: its family is empty) is
+  // built as a FreshBuild until Flush.
   absl::StatusOr<std::vector<FoldTarget>> Targets();
-  // Makes everything folded so far durable.
+  // Makes everything folded so far durable, and finishes the fresh builds.
   absl::Status Flush();
 
   // Drops the state of every projection (or of those named) so CatchUp rebuilds it from the log.
@@ -72,6 +74,8 @@ class ProjectionSet : public EventLog::Folder {
 
   std::vector<std::unique_ptr<Projection>> projections_;
   Database* database_ = nullptr;
+  // The fresh builds of the targets handed out, by projection.
+  std::map<const Projection*, std::unique_ptr<FreshBuild>> fresh_;
 };
 
 // The built-in projections folded inline with every append, in a set ready to attach.
