@@ -27,6 +27,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "cxxopts.hpp"
@@ -73,6 +74,20 @@ double CpuSeconds() {
   getrusage(RUSAGE_SELF, &usage);
   return usage.ru_utime.tv_sec + usage.ru_stime.tv_sec +
          (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+}
+
+// User + system CPU seconds of the processes `pids` (comma-separated; e.g. kube-apiserver, etcd
+// and runledger serve) so far; 0 for none.
+double ProcessesCpuSeconds(const std::string& pids) {
+  double total = 0;
+  for (absl::string_view pid : absl::StrSplit(pids, ',', absl::SkipEmpty())) {
+    std::ifstream stat(absl::StrCat("/proc/", pid, "/stat"));
+    std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+    // Fields after the command's closing parenthesis: state is field 3, utime 14, stime 15.
+    std::vector<std::string> fields = absl::StrSplit(text.substr(text.rfind(')') + 2), ' ');
+    if (fields.size() > 12) total += (std::stod(fields[11]) + std::stod(fields[12])) / 100.0;
+  }
+  return total;
 }
 
 json MakeRun(const RunRef& run, int i) {
@@ -210,6 +225,8 @@ int Main(int argc, char** argv) {
       cxxopts::value<int>()->default_value("64"))("sample-every",
                                                   "Measure the lag of every n-th change.",
                                                   cxxopts::value<int>()->default_value("10"))(
+      "cpu-pids", "Comma-separated PIDs (API server, etcd, server) whose CPU time to report.",
+      cxxopts::value<std::string>()->default_value(""))(
       "prefix", "Namespace prefix.", cxxopts::value<std::string>()->default_value("bench"));
   cxxopts::ParseResult args = options.parse(argc, argv);
   absl::StatusOr<watcher::KubeConfig> config =
@@ -280,6 +297,8 @@ int Main(int argc, char** argv) {
   absl::Notification stop;
   start = absl::Now();
   const double cpu_before = CpuSeconds();
+  const std::string cpu_pids = args["cpu-pids"].as<std::string>();
+  const double others_before = ProcessesCpuSeconds(cpu_pids);
   std::thread running([&] { controller.Run(stop); });
   auto wait_until = [&](const std::function<bool()>& done) {
     while (!done()) absl::SleepFor(absl::Milliseconds(20));
@@ -287,6 +306,12 @@ int Main(int argc, char** argv) {
   };
   const uint64_t existing = static_cast<uint64_t>(n - failures);
   const double stored_s = wait_until([&] { return controller.stats().stored >= existing; });
+  std::cout << absl::StrFormat(
+                   "stored: %d runs in %.1f s; RSS %d MB, peak %d MB, %d write-backs "
+                   "waiting",
+                   existing, stored_s, RssKb("VmRSS:") / 1024, RssKb("VmHWM:") / 1024,
+                   controller.stats().stored - controller.stats().followed_up)
+            << std::endl;
   // Written back: every stored run's patch is made (or none was needed).
   const double settled_s = wait_until([&] {
     const watcher::ControllerStats now = controller.stats();
@@ -303,6 +328,10 @@ int Main(int argc, char** argv) {
              rss_cold / 1024, rss_before / 1024, RssKb("VmHWM:") / 1024, CpuSeconds() - cpu_before,
              (CpuSeconds() - cpu_before) * 1e6 / std::max<uint64_t>(1, s.stored))
       << std::endl;
+  if (!cpu_pids.empty()) {
+    std::cout << absl::StrFormat("  --cpu-pids CPU in the cold start: %.1f s\n",
+                                 ProcessesCpuSeconds(cpu_pids) - others_before);
+  }
 
   // 3. Steady state.
   auto results = api::Results::NewStub(
@@ -338,6 +367,7 @@ int Main(int argc, char** argv) {
   std::vector<double> lags_ms, watched_ms, sent_ms, acked_ms;
   std::vector<int> last_change(n, -1);
   std::atomic<int> patch_failures{0};
+  const double steady_cpu_before = ProcessesCpuSeconds(cpu_pids);
   const absl::Time steady_start = absl::Now();
   Parallel(total, args["change-threads"].as<int>(), [&](int k) {
     absl::SleepFor(steady_start + absl::Seconds(static_cast<double>(k) / rate) - absl::Now());
@@ -392,6 +422,12 @@ int Main(int argc, char** argv) {
                    s.stored - stored_before, lags_ms.size(), Percentile(lags_ms, 0.5),
                    Percentile(lags_ms, 0.99), Percentile(lags_ms, 1.0))
             << std::endl;
+  if (!cpu_pids.empty()) {
+    std::cout << absl::StrFormat(
+        "  --cpu-pids CPU in the steady state: %.1f s (%.2f ms per change)\n",
+        ProcessesCpuSeconds(cpu_pids) - steady_cpu_before,
+        (ProcessesCpuSeconds(cpu_pids) - steady_cpu_before) * 1e3 / total);
+  }
   for (const auto& [what, ms] :
        {std::pair{"seen by a watch", &watched_ms}, std::pair{"UpsertRuns sent", &sent_ms},
         std::pair{"UpsertRuns answered", &acked_ms}}) {
@@ -422,7 +458,7 @@ int Main(int argc, char** argv) {
       grpc::ClientContext context;
       api::ListRecordsRequest request;
       request.set_parent(ns + "/results/-");
-      request.set_page_size(10000);
+      request.set_page_size(1000);
       request.set_page_token(token);
       api::ListRecordsResponse response;
       grpc::Status status = results->ListRecords(&context, request, &response);

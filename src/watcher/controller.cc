@@ -95,7 +95,7 @@ void Controller::Run(const absl::Notification& stop) {
   }
   reflector_options.on_listed = [this] {
     absl::MutexLock lock(&lists_mu_);
-    --unlisted_kinds_;
+    if (unlisted_kinds_ > 0) --unlisted_kinds_;
   };
   stop_ = &stop;
   std::vector<std::unique_ptr<Reflector>> reflectors;
@@ -206,7 +206,9 @@ void Controller::ProcessBatch(std::vector<Queue::Item> batch) {
     const auto code = static_cast<absl::StatusCode>(outcome.code());
     if (code == absl::StatusCode::kOk) {
       ++counters_.stored;
-      AwaitFollowUp(std::move(pending[i].item), pending[i].run.write_back, pending[i].hash);
+      std::optional<json> patch =
+          WriteBackPatch(pending[i].item.state, pending[i].run.write_back, pending[i].hash);
+      AwaitFollowUp(std::move(pending[i].item), std::move(patch), pending[i].hash);
       continue;
     }
     const absl::Status status(code, outcome.message());
@@ -218,11 +220,9 @@ void Controller::ProcessBatch(std::vector<Queue::Item> batch) {
   }
 }
 
-void Controller::AwaitFollowUp(Queue::Item item,
-                               const std::map<std::string, std::string>& write_back,
+void Controller::AwaitFollowUp(Queue::Item item, std::optional<json> patch,
                                const std::string& hash) {
   auto stored = std::make_shared<StoredRun>();
-  std::optional<json> patch = WriteBackPatch(item.state, write_back, hash);
   if (patch.has_value()) stored->patch = json::to_cbor(*patch);
   stored->hash = hash;
   item.state.packed =
@@ -230,6 +230,12 @@ void Controller::AwaitFollowUp(Queue::Item item,
                                       : SlimForFollowUp(std::move(item.state.object)));
   item.state.object = json();
   stored->item = std::move(item);
+  if (follow_ups_->Full()) {
+    // The backlog cannot hold the whole initial inventory: writing back must start now, or the
+    // lists (waiting for the workers, which wait for the backlog) would never end.
+    absl::MutexLock lock(&lists_mu_);
+    unlisted_kinds_ = 0;
+  }
   follow_ups_->Submit([this, stored] {
     Unpack(&stored->item.state);
     std::optional<json> patch;
@@ -237,6 +243,16 @@ void Controller::AwaitFollowUp(Queue::Item item,
     FollowUp(stored->item, std::move(patch), stored->hash);
     ++counters_.followed_up;
   });
+}
+
+void Controller::FollowUpUnchanged(Queue::Item& item, const std::string& hash) {
+  std::optional<json> patch = WriteBackPatch(item.state, {}, hash);
+  if (patch.has_value()) {
+    AwaitFollowUp(std::move(item), std::move(patch), hash);
+  } else {
+    FollowUp(item, std::nullopt, hash);
+    ++counters_.followed_up;
+  }
 }
 
 bool Controller::Prepare(Queue::Item& item, Pending* pending) {
@@ -254,13 +270,13 @@ bool Controller::Prepare(Queue::Item& item, Pending* pending) {
   const std::string hash = NormalizedObjectHash(object);
   if (AlreadyStored(item.key, object, hash)) {
     ++counters_.unchanged;
-    AwaitFollowUp(std::move(item), {}, hash);
+    FollowUpUnchanged(item, hash);
     return false;
   }
   if (options_.disable_storing_incomplete_runs && !run.deleted &&
       (!IsDone(object) || AnnotationOf(object, kStoredAnnotation) == "true")) {
     ++counters_.unchanged;
-    AwaitFollowUp(std::move(item), {}, "");
+    FollowUpUnchanged(item, "");
     return false;
   }
   absl::StatusOr<TranslatedRun> translated = TranslateRun(object, options_.translation);

@@ -23,9 +23,9 @@
 //     `patch_threads` threads make the patches, each stored run waiting packed with its patch
 //     (CBOR, under 1 KB); an object is Done only after its patches, so a change to it made
 //     meanwhile is stored after them. Write-back patches wait until every reflector has
-//     finished its first list: made during a long list, they would slow it down and fill the
-//     API server's watch cache with events, so that the watch from the list's resourceVersion
-//     fails with 410 Expired and the whole list is repeated.
+//     finished its first list (or the backlog is full): made during a long list, they would slow
+//     it down and fill the API server's watch cache with events, so that the watch from the
+//     list's resourceVersion fails with 410 Expired and the whole list is repeated.
 //   - The Results finalizer is added to runs that are not done yet, in the write-back patch, and
 //     released from a run being deleted only once its last state is stored (or -store_deadline
 //     has passed: spec/watcher.md §1.10). A finalizer patch carries the object's
@@ -131,10 +131,13 @@ class Controller {
   void ProcessBatch(std::vector<Queue::Item> batch);
   // Decides whether a taken state must be stored; if not, finishes it. True: store it.
   bool Prepare(Queue::Item& item, Pending* pending);
-  // A stored state: its write-back patch is computed now, and the state waits packed (slimmed
-  // to what FollowUp reads: with a patch, only its name) until a patch thread runs FollowUp.
-  void AwaitFollowUp(Queue::Item item, const std::map<std::string, std::string>& write_back,
+  // A stored state with its write-back patch (if any) waits packed (slimmed to what FollowUp
+  // reads: with a patch, only its name) until a patch thread runs FollowUp.
+  void AwaitFollowUp(Queue::Item item, std::optional<nlohmann::json> patch,
                      const std::string& hash);
+  // A state found stored: followed up at once if it needs no patch (the common case: the event
+  // of the watcher's own patch), else like a stored one.
+  void FollowUpUnchanged(Queue::Item& item, const std::string& hash);
   // The merge patch a stored (or found stored) state needs: `write_back` annotations not yet on
   // it, the finalizer of a run not done yet, and then the stored hash; none if nothing is
   // missing, for a deleted run, or with -disable_crd_update.
