@@ -2,15 +2,18 @@
 // ../shared/tools/kube) and a real `runledger serve`, storing through gRPC as `runledger watch`
 // does. Three phases, each timed on its own:
 //   1. create:  --runs objects (half TaskRuns, half PipelineRuns, in --namespaces namespaces)
-//               with --create-threads parallel POSTs;
+//               with --create-threads parallel POSTs (--create-only: stop after this);
 //   2. cold:    start the Controller with all of them existing; time until every run is stored,
 //               and until the write-back patches are done too; resident set size of this
-//               process (which, after phase 1, is mostly the Controller) at the end;
-//      (--reuse: read back the runs an earlier run created, and start the Controller with
+//               process (which, after phase 1, is mostly the Controller), its CPU time, and
+//               that of --cpu-pids (API server, etcd, server);
+//      (--reuse: list the runs an earlier run created, and start the Controller with
 //      --resync, for a new server; --disable-crd-update: without write-back patches)
-//   3. steady:  --rate label changes per second for --seconds, spread over the runs; for every
-//               --sample-every-th change, the time from the PATCH's answer until GetRecord
-//               serves the new label (change-to-queryable lag, p50/p99).
+//   3. steady:  --rate label changes per second for --seconds from --change-threads PATCH
+//               connections, spread over the runs; for every --sample-every-th change, the
+//               time from the PATCH's answer until GetRecord serves the new label
+//               (change-to-queryable lag, p50/p99), and until the bench's own watch saw it
+//               and the UpsertRuns carrying it was sent and answered (where the lag goes).
 // Then it checks that every run is stored exactly once with its last state (lost / duplicated).
 //
 //   K=../shared/tools/kube; $K/start-cluster.sh /tmp/c; runledger serve --data-dir /tmp/d &
