@@ -4,6 +4,7 @@
 // after failures, several namespaces, and stopping.
 #include "src/watcher/reflector.h"
 
+#include <atomic>
 #include <map>
 #include <thread>
 
@@ -446,6 +447,24 @@ TEST(ReflectorTest, SeveralNamespacesWatchEachOnItsOwn) {
   for (const HttpRequest& r : kube.requests()) {
     EXPECT_TRUE(r.path == kTaskRuns.Path("ci") || r.path == kTaskRuns.Path("cd")) << r.path;
   }
+}
+
+TEST(ReflectorTest, OnListedIsCalledOnceAfterEveryNamespaceListedOnce) {
+  FakeKube kube;
+  kube.Put("ci", "a");
+  kube.Put("cd", "b");
+  ReflectorOptions options = Options();
+  options.namespaces = {"ci", "cd"};
+  std::atomic<int> listed{0};
+  options.on_listed = [&listed] { ++listed; };
+  ReflectorHarness h(kube, options);
+  EXPECT_EQ(h.Take(2).size(), 2u);
+  const absl::Time deadline = absl::Now() + absl::Seconds(10);
+  while (listed == 0 && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(5));
+  EXPECT_EQ(listed, 1);
+  kube.Put("cd", "c");  // a watch event, not a list
+  EXPECT_EQ(h.Take(1).size(), 1u);
+  EXPECT_EQ(listed, 1);
 }
 
 TEST(ReflectorTest, StopEndsRunPromptly) {

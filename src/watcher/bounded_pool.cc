@@ -23,6 +23,11 @@ void BoundedPool::Submit(std::function<void()> task) {
   tasks_.push_back(std::move(task));
 }
 
+bool BoundedPool::Full() {
+  absl::MutexLock lock(&mu_);
+  return tasks_.size() >= capacity_;
+}
+
 void BoundedPool::Loop() {
   while (true) {
     std::function<void()> task;

@@ -22,6 +22,8 @@ class BoundedPool {
   BoundedPool& operator=(const BoundedPool&) = delete;
 
   void Submit(std::function<void()> task);
+  // Whether a Submit now would block.
+  bool Full();
 
  private:
   void Loop();

@@ -48,6 +48,13 @@ json SlimForFollowUp(json object) {
   return slim;
 }
 
+// What FollowUp reads of an object it patches (the patch answers the object as it is then).
+json NameOnly(const json& object) {
+  return {{"metadata",
+           {{"namespace", MetadataField(object, "namespace")},
+            {"name", MetadataField(object, "name")}}}};
+}
+
 // An outcome code of UpsertRuns that resending the same run cannot change.
 bool Permanent(absl::StatusCode code) {
   return code == absl::StatusCode::kInvalidArgument ||
@@ -82,6 +89,14 @@ void Controller::Run(const absl::Notification& stop) {
   if (!reflector_options.on_error) {
     reflector_options.on_error = [this](const absl::Status& s) { Log(s.ToString()); };
   }
+  {
+    absl::MutexLock lock(&lists_mu_);
+    unlisted_kinds_ = WatchedKinds().size();
+  }
+  reflector_options.on_listed = [this] {
+    absl::MutexLock lock(&lists_mu_);
+    if (unlisted_kinds_ > 0) --unlisted_kinds_;
+  };
   stop_ = &stop;
   std::vector<std::unique_ptr<Reflector>> reflectors;
   std::vector<std::thread> threads;
@@ -99,6 +114,10 @@ void Controller::Run(const absl::Notification& stop) {
   }
   threads.emplace_back([this, &stop] { timer_.Run(stop); });
   stop.WaitForNotification();
+  {
+    absl::MutexLock lock(&lists_mu_);
+    unlisted_kinds_ = 0;  // patches still submitted need not wait
+  }
   queue_.ShutDown();
   for (std::thread& thread : threads) thread.join();
   follow_ups_.reset();  // finishes the write-backs already submitted
@@ -110,6 +129,7 @@ ControllerStats Controller::stats() const {
   stats.unchanged = counters_.unchanged;
   stats.stored = counters_.stored;
   stats.batches = counters_.batches;
+  stats.followed_up = counters_.followed_up;
   stats.store_failures = counters_.store_failures;
   stats.patches = counters_.patches;
   stats.deleted = counters_.deleted;
@@ -186,10 +206,9 @@ void Controller::ProcessBatch(std::vector<Queue::Item> batch) {
     const auto code = static_cast<absl::StatusCode>(outcome.code());
     if (code == absl::StatusCode::kOk) {
       ++counters_.stored;
-      auto stored = std::make_shared<Pending>(std::move(pending[i]));
-      stored->item.state.object = SlimForFollowUp(std::move(stored->item.state.object));
-      follow_ups_->Submit(
-          [this, stored] { FollowUp(stored->item, stored->run.write_back, stored->hash); });
+      std::optional<json> patch =
+          WriteBackPatch(pending[i].item.state, pending[i].run.write_back, pending[i].hash);
+      AwaitFollowUp(std::move(pending[i].item), std::move(patch), pending[i].hash);
       continue;
     }
     const absl::Status status(code, outcome.message());
@@ -198,6 +217,41 @@ void Controller::ProcessBatch(std::vector<Queue::Item> batch) {
     } else {
       StoreFailed(pending[i].item, status);
     }
+  }
+}
+
+void Controller::AwaitFollowUp(Queue::Item item, std::optional<json> patch,
+                               const std::string& hash) {
+  auto stored = std::make_shared<StoredRun>();
+  if (patch.has_value()) stored->patch = json::to_cbor(*patch);
+  stored->hash = hash;
+  item.state.packed =
+      json::to_cbor(patch.has_value() ? NameOnly(item.state.object)
+                                      : SlimForFollowUp(std::move(item.state.object)));
+  item.state.object = json();
+  stored->item = std::move(item);
+  if (follow_ups_->Full()) {
+    // The backlog cannot hold the whole initial inventory: writing back must start now, or the
+    // lists (waiting for the workers, which wait for the backlog) would never end.
+    absl::MutexLock lock(&lists_mu_);
+    unlisted_kinds_ = 0;
+  }
+  follow_ups_->Submit([this, stored] {
+    Unpack(&stored->item.state);
+    std::optional<json> patch;
+    if (!stored->patch.empty()) patch = json::from_cbor(stored->patch);
+    FollowUp(stored->item, std::move(patch), stored->hash);
+    ++counters_.followed_up;
+  });
+}
+
+void Controller::FollowUpUnchanged(Queue::Item& item, const std::string& hash) {
+  std::optional<json> patch = WriteBackPatch(item.state, {}, hash);
+  if (patch.has_value()) {
+    AwaitFollowUp(std::move(item), std::move(patch), hash);
+  } else {
+    FollowUp(item, std::nullopt, hash);
+    ++counters_.followed_up;
   }
 }
 
@@ -216,13 +270,13 @@ bool Controller::Prepare(Queue::Item& item, Pending* pending) {
   const std::string hash = NormalizedObjectHash(object);
   if (AlreadyStored(item.key, object, hash)) {
     ++counters_.unchanged;
-    FollowUp(item, {}, hash);
+    FollowUpUnchanged(item, hash);
     return false;
   }
   if (options_.disable_storing_incomplete_runs && !run.deleted &&
       (!IsDone(object) || AnnotationOf(object, kStoredAnnotation) == "true")) {
     ++counters_.unchanged;
-    FollowUp(item, {}, "");
+    FollowUpUnchanged(item, "");
     return false;
   }
   absl::StatusOr<TranslatedRun> translated = TranslateRun(object, options_.translation);
@@ -235,8 +289,27 @@ bool Controller::Prepare(Queue::Item& item, Pending* pending) {
   return true;
 }
 
-void Controller::FollowUp(Queue::Item& item, const std::map<std::string, std::string>& write_back,
-                          const std::string& hash) {
+std::optional<json> Controller::WriteBackPatch(const QueuedRun& run,
+                                               const std::map<std::string, std::string>& write_back,
+                                               const std::string& hash) const {
+  if (run.deleted || options_.disable_crd_update) return std::nullopt;
+  const RunKind& kind = WatchedKinds()[run.kind];
+  const json& object = run.object;
+  std::optional<json> patch = AnnotationPatch(object, write_back);
+  if (!IsDone(object) && !BeingDeleted(object) && !HasFinalizer(object, kind.finalizer)) {
+    if (!patch.has_value()) patch = json::object();
+    json finalizers = Finalizers(object);
+    finalizers.push_back(kind.finalizer);
+    (*patch)["metadata"]["finalizers"] = std::move(finalizers);
+    (*patch)["metadata"]["resourceVersion"] = MetadataField(object, "resourceVersion");
+  }
+  if (patch.has_value() && !hash.empty() && AnnotationOf(object, kStoredHashAnnotation) != hash) {
+    (*patch)["metadata"]["annotations"][kStoredHashAnnotation] = hash;
+  }
+  return patch;
+}
+
+void Controller::FollowUp(Queue::Item& item, std::optional<json> patch, const std::string& hash) {
   QueuedRun& run = item.state;
   const RunKind& kind = WatchedKinds()[run.kind];
   if (run.deleted) {
@@ -245,34 +318,21 @@ void Controller::FollowUp(Queue::Item& item, const std::map<std::string, std::st
     return;
   }
   json& object = run.object;
-  const std::string ns = MetadataField(object, "namespace");
-  const std::string name = MetadataField(object, "name");
-  if (!options_.disable_crd_update) {
-    std::optional<json> patch = AnnotationPatch(object, write_back);
-    if (!IsDone(object) && !BeingDeleted(object) && !HasFinalizer(object, kind.finalizer)) {
-      if (!patch.has_value()) patch = json::object();
-      json finalizers = Finalizers(object);
-      finalizers.push_back(kind.finalizer);
-      (*patch)["metadata"]["finalizers"] = std::move(finalizers);
-      (*patch)["metadata"]["resourceVersion"] = MetadataField(object, "resourceVersion");
-    }
-    if (patch.has_value()) {
-      if (!hash.empty() && AnnotationOf(object, kStoredHashAnnotation) != hash) {
-        (*patch)["metadata"]["annotations"][kStoredHashAnnotation] = hash;
+  if (patch.has_value()) {
+    AwaitInitialLists();
+    ++counters_.patches;
+    absl::StatusOr<json> patched = kube_->MergePatch(kind.ref, MetadataField(object, "namespace"),
+                                                     MetadataField(object, "name"), *patch);
+    if (!patched.ok()) {
+      if (patched.status().code() == absl::StatusCode::kNotFound) {
+        queue_.Done(item.key);  // gone; its DELETED event carries the last state
+      } else {
+        Log(absl::StrCat("patching ", item.key, ": ", patched.status().ToString()));
+        RetryLater(item.key);
       }
-      ++counters_.patches;
-      absl::StatusOr<json> patched = kube_->MergePatch(kind.ref, ns, name, *patch);
-      if (!patched.ok()) {
-        if (patched.status().code() == absl::StatusCode::kNotFound) {
-          queue_.Done(item.key);  // gone; its DELETED event carries the last state
-        } else {
-          Log(absl::StrCat("patching ", item.key, ": ", patched.status().ToString()));
-          RetryLater(item.key);
-        }
-        return;
-      }
-      object = *std::move(patched);
+      return;
     }
+    object = *std::move(patched);
   }
   if (!hash.empty()) RememberStored(item.key, hash);
   if (BeingDeleted(object) && HasFinalizer(object, kind.finalizer)) {
@@ -289,6 +349,12 @@ void Controller::FollowUp(Queue::Item& item, const std::map<std::string, std::st
     MaybeDelete(item);
   }
   queue_.Done(item.key);
+}
+
+void Controller::AwaitInitialLists() {
+  absl::MutexLock lock(&lists_mu_);
+  auto listed = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(lists_mu_) { return unlisted_kinds_ == 0; };
+  lists_mu_.Await(absl::Condition(&listed));
 }
 
 void Controller::RetryLater(const std::string& key) {

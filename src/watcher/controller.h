@@ -18,9 +18,14 @@
 //     again after a restart, which the server stores as no change.
 //   - The annotation is written only after the store succeeded, so a restart can cause a resend
 //     (idempotent: the server appends nothing) but never a loss.
-//   - Storing and writing back are pipelined: workers store batch after batch while
-//     `patch_threads` threads make the patches, up to `write_back_backlog` stored runs ahead
-//     (each held in the slim form its patches need); an object is Done only after its patches.
+//   - Storing never waits for writing back (up to `write_back_backlog` stored runs, default
+//     enough for a cold start over 100k runs): workers store batch after batch while
+//     `patch_threads` threads make the patches, each stored run waiting packed with its patch
+//     (CBOR, under 1 KB); an object is Done only after its patches, so a change to it made
+//     meanwhile is stored after them. Write-back patches wait until every reflector has
+//     finished its first list (or the backlog is full): made during a long list, they would slow
+//     it down and fill the API server's watch cache with events, so that the watch from the
+//     list's resourceVersion fails with 410 Expired and the whole list is repeated.
 //   - The Results finalizer is added to runs that are not done yet, in the write-back patch, and
 //     released from a run being deleted only once its last state is stored (or -store_deadline
 //     has passed: spec/watcher.md §1.10). A finalizer patch carries the object's
@@ -31,7 +36,9 @@
 
 #include <atomic>
 #include <functional>
+#include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -55,7 +62,7 @@ struct ControllerOptions {
   int threadiness = 4;                  // workers
   int batch_size = 100;                 // runs per UpsertRuns call at most
   int patch_threads = 16;               // threads writing back annotations and finalizers
-  int write_back_backlog = 10000;       // stored runs waiting for their patches, at most
+  int write_back_backlog = 100000;      // stored runs waiting for their patches, at most
   // Objects waiting in the queue, at most: beyond, the reflectors wait (a cold start over many
   // runs lists them no faster than they are stored, so memory stays bounded).
   int max_queued = 10000;
@@ -80,6 +87,7 @@ struct ControllerStats {
   uint64_t unchanged = 0;       // states taken that were already stored
   uint64_t stored = 0;          // states acknowledged by UpsertRuns
   uint64_t batches = 0;         // UpsertRuns calls that succeeded
+  uint64_t followed_up = 0;     // stored or unchanged states whose follow-up (patch...) has run
   uint64_t store_failures = 0;  // states whose store failed (retried)
   uint64_t patches = 0;         // annotation / finalizer patches
   uint64_t deleted = 0;         // completed runs deleted
@@ -111,15 +119,35 @@ class Controller {
   static void Unpack(QueuedRun* run);
   using Queue = LatestStateQueue<QueuedRun>;
   struct Pending;
+  // A stored state waiting for its FollowUp; `patch` is CBOR, empty when none is needed.
+  struct StoredRun {
+    Queue::Item item;
+    std::vector<uint8_t> patch;
+    std::string hash;
+  };
 
   void OnEvent(size_t kind, const ReflectorEvent& event);
   void Work();
   void ProcessBatch(std::vector<Queue::Item> batch);
   // Decides whether a taken state must be stored; if not, finishes it. True: store it.
   bool Prepare(Queue::Item& item, Pending* pending);
-  // After a state is stored (or found stored): write-back, finalizers, deletion; then Done.
-  void FollowUp(Queue::Item& item, const std::map<std::string, std::string>& write_back,
-                const std::string& hash);
+  // A stored state with its write-back patch (if any) waits packed (slimmed to what FollowUp
+  // reads: with a patch, only its name) until a patch thread runs FollowUp.
+  void AwaitFollowUp(Queue::Item item, std::optional<nlohmann::json> patch,
+                     const std::string& hash);
+  // A state found stored: followed up at once if it needs no patch (the common case: the event
+  // of the watcher's own patch), else like a stored one.
+  void FollowUpUnchanged(Queue::Item& item, const std::string& hash);
+  // The merge patch a stored (or found stored) state needs: `write_back` annotations not yet on
+  // it, the finalizer of a run not done yet, and then the stored hash; none if nothing is
+  // missing, for a deleted run, or with -disable_crd_update.
+  std::optional<nlohmann::json> WriteBackPatch(const QueuedRun& run,
+                                               const std::map<std::string, std::string>& write_back,
+                                               const std::string& hash) const;
+  // Blocks until every reflector has finished its first list (or Run is stopping).
+  void AwaitInitialLists();
+  // After a state is stored (or found stored): the patch, finalizers, deletion; then Done.
+  void FollowUp(Queue::Item& item, std::optional<nlohmann::json> patch, const std::string& hash);
   // A write-back that failed: the object is fetched again after max_retry_backoff (its state
   // here may be slimmed, so it is not put back as it is).
   void RetryLater(const std::string& key);
@@ -145,12 +173,15 @@ class Controller {
   std::unique_ptr<BoundedPool> follow_ups_;   // while Run runs
   const absl::Notification* stop_ = nullptr;  // while Run runs
 
+  absl::Mutex lists_mu_;
+  size_t unlisted_kinds_ ABSL_GUARDED_BY(lists_mu_) = 0;  // reflectors still in their first list
+
   absl::Mutex hashes_mu_;
   absl::flat_hash_map<std::string, std::string> hashes_ ABSL_GUARDED_BY(hashes_mu_);
 
   struct Counters {
-    std::atomic<uint64_t> events{0}, unchanged{0}, stored{0}, batches{0}, store_failures{0},
-        patches{0}, deleted{0}, finalizers_released{0};
+    std::atomic<uint64_t> events{0}, unchanged{0}, stored{0}, batches{0}, followed_up{0},
+        store_failures{0}, patches{0}, deleted{0}, finalizers_released{0};
   };
   Counters counters_;
 };

@@ -15,7 +15,9 @@
 namespace runledger::watcher {
 namespace {
 
-constexpr size_t kMaxIdleHandles = 4;
+// Enough for every thread of a controller (workers, patch threads, reflectors) to keep its
+// connection open between calls.
+constexpr size_t kMaxIdleHandles = 64;
 constexpr long kConnectTimeoutMs = 10000;
 // Slack on top of a watch's timeoutSeconds before the client gives up on a silent server.
 constexpr int kWatchTimeoutSlackSeconds = 30;

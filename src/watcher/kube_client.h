@@ -3,10 +3,11 @@
 // DELETE with preconditions (k8s.md a.2-a.6). It knows nothing about Tekton; a ResourceRef names
 // the resource type.
 //
-// Every call may run on any thread. Requests use HTTP/1.1 and reuse connections through a small
-// pool of libcurl handles. Non-2xx answers become absl::Status as kube_status.h describes;
-// transport failures are Unavailable (DeadlineExceeded on a client timeout), and a call stopped
-// through its `stop` notification returns Cancelled.
+// Every call may run on any thread. Requests use HTTP/1.1 and reuse connections through a pool
+// of libcurl handles that keeps one open connection per concurrent caller (up to 64): a TLS
+// handshake per call would cost the API server more than the call itself. Non-2xx answers become
+// absl::Status as kube_status.h describes; transport failures are Unavailable (DeadlineExceeded on
+// a client timeout), and a call stopped through its `stop` notification returns Cancelled.
 #ifndef RUNLEDGER_WATCHER_KUBE_CLIENT_H_
 #define RUNLEDGER_WATCHER_KUBE_CLIENT_H_
 

@@ -83,10 +83,11 @@ class Reflector::Loop {
 
 void Reflector::Loop::Run() {
   bool need_list = resource_version_.empty();
-  while (!stop_.HasBeenNotified()) {
+  for (bool first = true; !stop_.HasBeenNotified(); first = false) {
     absl::Status status;
     bool error_event = false;
     if (need_list) status = Relist();
+    if (first) owner_->LoopListed();
     if (status.ok()) {
       need_list = false;
       bool productive = false;
@@ -232,6 +233,10 @@ void Reflector::Seed(std::vector<KnownObject> objects, std::string resource_vers
   seed_resource_version_ = std::move(resource_version);
 }
 
+void Reflector::LoopListed() {
+  if (--unlisted_loops_ == 0 && options_.on_listed) options_.on_listed();
+}
+
 void Reflector::Run(const absl::Notification& stop) {
   std::vector<std::unique_ptr<Loop>> loops;
   if (options_.namespaces.empty()) loops.push_back(std::make_unique<Loop>(this, "", stop));
@@ -239,6 +244,7 @@ void Reflector::Run(const absl::Notification& stop) {
     loops.push_back(std::make_unique<Loop>(this, ns, stop));
   }
   seed_ = {};
+  unlisted_loops_ = loops.size();
   if (loops.size() == 1) return loops[0]->Run();
   std::vector<std::thread> threads;
   for (std::unique_ptr<Loop>& loop : loops) threads.emplace_back([&loop] { loop->Run(); });

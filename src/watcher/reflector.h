@@ -18,6 +18,7 @@
 #ifndef RUNLEDGER_WATCHER_REFLECTOR_H_
 #define RUNLEDGER_WATCHER_REFLECTOR_H_
 
+#include <atomic>
 #include <functional>
 #include <string>
 #include <vector>
@@ -55,6 +56,10 @@ struct ReflectorOptions {
   absl::Duration max_backoff = absl::Seconds(30);
   // Told about every failure the reflector recovers from (for logs and metrics); may be empty.
   std::function<void(const absl::Status&)> on_error;
+  // Called once, when every loop has finished its first list, successfully or not (or needed
+  // none, being seeded with a resource version): the initial inventory has been delivered and
+  // the watches begin. May be empty.
+  std::function<void()> on_listed;
 };
 
 // What the reflector keeps per object, and what a restarted caller can hand back (Seed).
@@ -91,6 +96,8 @@ class Reflector {
   class Loop;
 
   void Deliver(const ReflectorEvent& event);
+  // A loop has finished its first list; the last one calls options_.on_listed.
+  void LoopListed();
 
   std::vector<KnownObject> seed_;  // handed to the loops by Run, then dropped
   std::string seed_resource_version_;
@@ -100,6 +107,7 @@ class Reflector {
   const ReflectorOptions options_;
   const ReflectorHandler handler_;
   absl::Mutex handler_mu_;  // one handler call at a time
+  std::atomic<size_t> unlisted_loops_{0};
 };
 
 }  // namespace runledger::watcher

@@ -58,7 +58,7 @@ void AddWatcherFlags(cxxopts::Options& options) {
       cxxopts::value<int>()->default_value("16"))(
       "write_back_backlog",
       "Stored runs that may wait for their write-back patches (storing pauses beyond).",
-      cxxopts::value<int>()->default_value("10000"))(
+      cxxopts::value<int>()->default_value("100000"))(
       "max_queued", "Objects waiting to be stored, at most (the watches wait beyond).",
       cxxopts::value<int>()->default_value("10000"))(
       "disable_crd_update",
