@@ -33,14 +33,6 @@ double CpuSeconds() {
          (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
 }
 
-// The sequence of the last event in the log (0 for an empty log).
-uint64_t LogHead(const Database& database) {
-  std::unique_ptr<rocksdb::Iterator> it(
-      database.db()->NewIterator(rocksdb::ReadOptions(), database.family(kLogFamily)));
-  it->SeekToLast();
-  return it->Valid() ? EventLog::DecodeLogKey(ToView(it->key())) : 0;
-}
-
 int Run(int argc, char** argv) {
   cxxopts::Options spec("runledger-scan-bench", "Times one pass over the log for a filter.");
   spec.add_options()("data-dir", "Data directory of a stopped server",
@@ -69,14 +61,20 @@ int Run(int argc, char** argv) {
   uint64_t log_bytes = 0;
   (*database)->db()->GetIntProperty((*database)->family(kLogFamily), "rocksdb.total-sst-files-size",
                                     &log_bytes);
-  const uint64_t head = LogHead(**database);
+  absl::StatusOr<uint64_t> last = EventLog::LastSequenceIn(**database, rocksdb::ReadOptions());
+  if (!last.ok()) {
+    std::cerr << last.status() << "\n";
+    return 1;
+  }
+  const uint64_t head = *last;
   std::printf("log: %llu events, %llu bytes of SST files (%.0f bytes/event)\n",
               static_cast<unsigned long long>(head), static_cast<unsigned long long>(log_bytes),
               static_cast<double>(log_bytes) / static_cast<double>(std::max<uint64_t>(head, 1)));
   const bool facts = args.count("facts") > 0;
   SuccessorTable successors(database->get());
-  LogScanRequest request{filter->get(), [](absl::string_view) { return true; }, head,
-                         args["threads"].as<int>(), nullptr, &successors};
+  LogScanRequest request{filter->get(), [](absl::string_view) { return true; },
+                         head,          args["threads"].as<int>(),
+                         nullptr,       &successors};
   for (int pass = 0; pass < args["passes"].as<int>(); ++pass) {
     std::atomic<uint64_t> matches{0};
     std::atomic<int64_t> micros{0};
@@ -92,14 +90,15 @@ int Run(int argc, char** argv) {
                           });
     const double wall =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const double cpu_used = CpuSeconds() - cpu;
     if (!status.ok()) {
       std::cerr << status << "\n";
       return 1;
     }
     std::printf("pass %d: %llu events, %llu matches, %.3f s wall, %.3f s CPU, %.2f us CPU/event\n",
                 pass, static_cast<unsigned long long>(request.head),
-                static_cast<unsigned long long>(matches.load()), wall, CpuSeconds() - cpu,
-                (CpuSeconds() - cpu) * 1e6 / static_cast<double>(request.head));
+                static_cast<unsigned long long>(matches.load()), wall, cpu_used,
+                cpu_used * 1e6 / static_cast<double>(request.head));
   }
   return 0;
 }

@@ -119,14 +119,25 @@ std::optional<uint64_t> EventLog::HistorySequence(absl::string_view key, absl::s
   return DecodeLogKey(key.substr(name.size() + 1));
 }
 
-absl::Status EventLog::Open() {
+absl::string_view EventLog::HistoryEntity(absl::string_view key) {
+  return key.size() < 9 ? absl::string_view() : key.substr(0, key.size() - 9);
+}
+
+absl::StatusOr<uint64_t> EventLog::LastSequenceIn(const Database& database,
+                                                  const rocksdb::ReadOptions& options) {
   std::unique_ptr<rocksdb::Iterator> it(
-      database_->db()->NewIterator(rocksdb::ReadOptions(), database_->family(kLogFamily)));
+      database.db()->NewIterator(options, database.family(kLogFamily)));
   it->SeekToLast();
   if (!it->status().ok()) return FromRocks(it->status());
+  return it->Valid() ? DecodeLogKey(ToView(it->key())) : 0;
+}
+
+absl::Status EventLog::Open() {
+  absl::StatusOr<uint64_t> last = LastSequenceIn(*database_, rocksdb::ReadOptions());
+  if (!last.ok()) return last.status();
   {
     absl::MutexLock lock(&mu_);
-    last_sequence_ = it->Valid() ? DecodeLogKey(ToView(it->key())) : 0;
+    last_sequence_ = *last;
   }
   absl::Status indexed = IndexChanges();
   if (!indexed.ok()) return indexed;
@@ -282,10 +293,12 @@ std::vector<absl::Status> EventLog::Commit(absl::Span<const std::unique_ptr<Prop
   return outcomes;
 }
 
+absl::Status EventLog::Undecodable(uint64_t sequence) {
+  return absl::DataLossError(absl::StrCat("undecodable event at sequence ", sequence));
+}
+
 absl::Status EventLog::Decode(uint64_t sequence, absl::string_view encoded, v1::Event* event) {
-  if (!event->ParseFromArray(encoded.data(), encoded.size())) {
-    return absl::DataLossError(absl::StrCat("undecodable event at sequence ", sequence));
-  }
+  if (!event->ParseFromArray(encoded.data(), encoded.size())) return Undecodable(sequence);
   return absl::OkStatus();
 }
 

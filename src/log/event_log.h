@@ -156,6 +156,8 @@ class EventLog {
   // Visits the events with the given sequence numbers, in that order (each must exist),
   // undecoded.
   absl::Status GetManyEncoded(absl::Span<const uint64_t> sequences, EncodedVisitor visit) const;
+  // The error for an event at `sequence` whose stored bytes do not decode (DataLoss).
+  static absl::Status Undecodable(uint64_t sequence);
   // Decodes the event at `sequence` from its encoding; DataLoss if it is undecodable.
   static absl::Status Decode(uint64_t sequence, absl::string_view encoded, v1::Event* event);
   // A visitor that decodes each event and appends it to `events`.
@@ -173,6 +175,11 @@ class EventLog {
   static absl::string_view ParentOf(absl::string_view name);
   // The sequence of history key `key` if it is one of entity `name`'s.
   static std::optional<uint64_t> HistorySequence(absl::string_view key, absl::string_view name);
+  // The entity name of history key `key` (empty if `key` is too short to be one).
+  static absl::string_view HistoryEntity(absl::string_view key);
+  // The sequence of the last event `options`' snapshot holds in `database`'s log (0: none).
+  static absl::StatusOr<uint64_t> LastSequenceIn(const Database& database,
+                                                 const rocksdb::ReadOptions& options);
 
  private:
   void CommitLoop();

@@ -12,9 +12,6 @@ namespace {
 // Marks an entry whose successor does not fit in 32 bits.
 constexpr uint32_t kUnknown = std::numeric_limits<uint32_t>::max();
 
-// A history key is `name '\0' sequence` with an 8-byte sequence (event_log.h).
-constexpr size_t kSequenceSuffix = 1 + 8;
-
 }  // namespace
 
 std::atomic<uint32_t>* SuccessorTable::Entry(uint64_t sequence) const {
@@ -46,8 +43,7 @@ absl::Status SuccessorTable::Build(uint64_t head, const rocksdb::ReadOptions& op
   uint64_t previous = 0;
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     const absl::string_view key = ToView(it->key());
-    if (key.size() < kSequenceSuffix) continue;
-    const absl::string_view entity = key.substr(0, key.size() - kSequenceSuffix);
+    const absl::string_view entity = EventLog::HistoryEntity(key);
     const std::optional<uint64_t> sequence = EventLog::HistorySequence(key, entity);
     if (!sequence || *sequence > head) continue;
     if (entity == name) Link(previous, *sequence);
@@ -67,9 +63,7 @@ absl::Status SuccessorTable::Extend(uint64_t head, const rocksdb::ReadOptions& o
   for (log->Seek(EventLog::LogKey(first)); log->Valid(); log->Next()) {
     const uint64_t sequence = EventLog::DecodeLogKey(ToView(log->key()));
     if (sequence > head) break;
-    if (!DecodeEventView(ToView(log->value()), &view)) {
-      return absl::DataLossError(absl::StrCat("log event ", sequence, " is not decodable"));
-    }
+    if (!DecodeEventView(ToView(log->value()), &view)) return EventLog::Undecodable(sequence);
     history->SeekForPrev(EventLog::HistoryKey(view.name, sequence - 1));
     if (!history->Valid()) continue;
     const std::optional<uint64_t> previous =

@@ -7,7 +7,6 @@
 #include <thread>
 #include <vector>
 
-#include "absl/strings/str_cat.h"
 #include "src/log/event_log.h"
 #include "src/log/event_view.h"
 
@@ -16,18 +15,6 @@ namespace {
 
 // How often (in events) a scan asks whether its request was cancelled.
 constexpr uint64_t kCancelCheckInterval = 1024;
-
-absl::Status Undecodable(uint64_t sequence) {
-  return absl::DataLossError(absl::StrCat("log event ", sequence, " is not decodable"));
-}
-
-// The sequence of the last event `options`' snapshot holds.
-uint64_t SnapshotHead(const Database& database, const rocksdb::ReadOptions& options) {
-  std::unique_ptr<rocksdb::Iterator> it(
-      database.db()->NewIterator(options, database.family(kLogFamily)));
-  it->SeekToLast();
-  return it->Valid() ? EventLog::DecodeLogKey(ToView(it->key())) : 0;
-}
 
 // Scans the log events with sequence in [first, last] on thread `thread`; the pass stands at
 // `head` (an event counts only if it is its entity's latest at head).
@@ -60,7 +47,7 @@ class RangeScan {
         return absl::CancelledError("the request was cancelled during a scan of the log");
       }
       // Most events are passed over: look at them in place, without decoding them.
-      if (!DecodeEventView(ToView(it->value()), &view)) return Undecodable(sequence);
+      if (!DecodeEventView(ToView(it->value()), &view)) return EventLog::Undecodable(sequence);
       if (view.kind != v1::RECORD_CREATED && view.kind != v1::RECORD_UPDATED) continue;
       if (!request_.in_scope(view.name)) continue;
       if (request_.filter != nullptr && !request_.filter->Matches(view.record)) continue;
@@ -98,7 +85,9 @@ class RangeScan {
 
 absl::Status ScanLogForRecords(const Database& database, const LogScanRequest& request,
                                const rocksdb::ReadOptions& options, const LogScanVisitor& visit) {
-  const uint64_t head = std::min(request.head, SnapshotHead(database, options));
+  absl::StatusOr<uint64_t> snapshot_head = EventLog::LastSequenceIn(database, options);
+  if (!snapshot_head.ok()) return snapshot_head.status();
+  const uint64_t head = std::min(request.head, *snapshot_head);
   if (request.successors != nullptr) {
     absl::Status status = request.successors->CatchUp(head, options);
     if (!status.ok()) return status;
