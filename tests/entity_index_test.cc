@@ -50,10 +50,16 @@ Result MakeResult(const std::string& name, const std::string& uid, int64_t creat
 
 TEST(EntityKeyTest, PrefixesTheName) { EXPECT_EQ(EntityKey("a/results/b"), "Na/results/b"); }
 
-TEST(ScopeTest, EncodesAllParentAndResultScopes) {
+TEST(ScopeTest, EncodesAllAndParentScopes) {
   EXPECT_EQ(ScopeAll(), "A");
   EXPECT_EQ(ScopeParent("foo"), "Pfoo");
-  EXPECT_EQ(ScopeResult("foo", "bar"), "Sfoo/bar");
+}
+
+TEST(ScopeTest, AResultsRecordsShareTheirEntityKeyPrefix) {
+  const std::string prefix = ResultRecordsPrefix("foo", "bar");
+  EXPECT_EQ(prefix, "Nfoo/results/bar/records/");
+  EXPECT_TRUE(absl::StartsWith(EntityKey("foo/results/bar/records/x"), prefix));
+  EXPECT_FALSE(absl::StartsWith(EntityKey("foo/results/bar2/records/x"), prefix));
 }
 
 TEST(IndexKeyTest, UidKeysIgnoreTheTime) {
@@ -118,8 +124,8 @@ TEST(RecordsIndexKeysTest, CoversEveryFieldInAllParentAndResultScopes) {
   *record.mutable_create_time() = NanosToTimestamp(10);
   *record.mutable_update_time() = NanosToTimestamp(20);
   std::vector<std::string> keys = RecordsProjection::KeysOf(stored).index;
-  EXPECT_THAT(keys, SizeIs(9));
-  for (const std::string& scope : {ScopeAll(), ScopeParent("p"), ScopeResult("p", "r")}) {
+  EXPECT_THAT(keys, SizeIs(6));
+  for (const std::string& scope : {ScopeAll(), ScopeParent("p")}) {
     EXPECT_THAT(keys, IsSupersetOf({IndexKey(SortField::kUid, scope, 0, "uid"),
                                     IndexKey(SortField::kCreateTime, scope, 10, "uid"),
                                     IndexKey(SortField::kUpdateTime, scope, 20, "uid")}));

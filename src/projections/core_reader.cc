@@ -160,17 +160,17 @@ absl::StatusOr<std::vector<std::string>> CoreReader::NamesOfUids(
 
 absl::StatusOr<std::vector<std::string>> CoreReader::RecordNamesOf(absl::string_view parent,
                                                                    absl::string_view result) const {
-  const std::string prefix = IndexPrefix(SortField::kUid, ScopeResult(parent, result));
-  std::vector<std::string> uids;
+  const std::string prefix = ResultRecordsPrefix(parent, result);
+  std::vector<std::string> names;
   rocksdb::ColumnFamilyHandle* family = database_->family(RecordsProjection::kName);
   std::unique_ptr<rocksdb::Iterator> it(
       database_->db()->NewIterator(rocksdb::ReadOptions(), family));
   if (pending_ != nullptr) it.reset(pending_->NewIteratorWithBase(family, it.release()));
   for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
-    uids.push_back(UidOfIndexKey(ToView(it->key()), prefix.size(), SortField::kUid));
+    names.emplace_back(ToView(it->key()).substr(1));  // past the 'N'
   }
   if (!it->status().ok()) return FromRocks(it->status());
-  return NamesOfUids(RecordsProjection::kName, uids, rocksdb::ReadOptions());
+  return names;
 }
 
 }  // namespace runledger

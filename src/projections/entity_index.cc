@@ -3,21 +3,22 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "src/common/names.h"
 #include "src/common/time_util.h"
 #include "src/common/uuid.h"
 
 namespace runledger {
 namespace {
 
-void AppendUid(absl::string_view uid, std::string* key) {
-  if (!AppendUuidBytes(uid, key)) absl::StrAppend(key, uid);
-}
-
 bool Contains(const std::vector<std::string>& keys, const std::string& key) {
   return std::find(keys.begin(), keys.end(), key) != keys.end();
 }
 
 }  // namespace
+
+void AppendUid(absl::string_view uid, std::string* key) {
+  if (!AppendUuidBytes(uid, key)) absl::StrAppend(key, uid);
+}
 
 std::string EntityKey(absl::string_view name) { return absl::StrCat("N", name); }
 
@@ -29,8 +30,8 @@ std::string UidKey(absl::string_view uid) {
 
 std::string ScopeAll() { return "A"; }
 std::string ScopeParent(absl::string_view parent) { return absl::StrCat("P", parent); }
-std::string ScopeResult(absl::string_view parent, absl::string_view result_id) {
-  return absl::StrCat("S", parent, "/", result_id);
+std::string ResultRecordsPrefix(absl::string_view parent, absl::string_view result_id) {
+  return EntityKey(absl::StrCat(FormatResultName(parent, result_id), "/records/"));
 }
 
 std::string IndexPrefix(SortField field, absl::string_view scope) {

@@ -8,9 +8,10 @@
 //   'I' <field> <scope> '\0' <sort value> <uid>  -> empty
 // uid:        16 bytes for a canonical UUID (every uid RunLedger issues), else its text.
 // field:      one SortField character.
-// scope:      "A" (all entities), "P<parent>" (one parent) or "S<parent>/<result id>" (the
-//             records of one result). Names never contain '\0', so a scope's entries are exactly
-//             the keys starting with IndexPrefix(field, scope).
+// scope:      "A" (all entities) or "P<parent>" (one parent). Names never contain '\0', so a
+//             scope's entries are exactly the keys starting with IndexPrefix(field, scope). The
+//             records of one result need no scope: their 'N' keys are adjacent
+//             (ResultRecordsPrefix), and a list sorts them in memory.
 // sort value: empty for SortField::kUid; otherwise the time as 8 ordered bytes
 //             (AppendOrderedNanos). A missing time is stored as the largest time, so it sorts last
 //             ascending and first descending, as SQL NULLs do.
@@ -44,10 +45,15 @@ enum class SortField : char {
 inline constexpr int64_t kMissingTime = std::numeric_limits<int64_t>::max();
 
 std::string EntityKey(absl::string_view name);
+// Appends `uid` as keys hold it: 16 bytes for a canonical UUID, else its text.
+void AppendUid(absl::string_view uid, std::string* key);
 
 std::string ScopeAll();
 std::string ScopeParent(absl::string_view parent);
-std::string ScopeResult(absl::string_view parent, absl::string_view result_id);
+// The prefix of the 'N' keys of every record of result `<parent>/results/<result_id>`: record
+// names extend their result's, so a result's records are adjacent, and no ordering scope of
+// their own is needed.
+std::string ResultRecordsPrefix(absl::string_view parent, absl::string_view result_id);
 
 std::string UidKey(absl::string_view uid);
 std::string IndexPrefix(SortField field, absl::string_view scope);

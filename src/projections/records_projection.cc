@@ -24,10 +24,7 @@ EntityKeys RecordsProjection::KeysOf(const v1::StoredRecord& stored) {
   EntityKeys keys;
   keys.uid_key = UidKey(record.uid());
   std::vector<std::string> scopes = {ScopeAll()};
-  if (parsed.ok()) {
-    scopes.push_back(ScopeParent(parsed->parent));
-    scopes.push_back(ScopeResult(parsed->parent, parsed->result));
-  }
+  if (parsed.ok()) scopes.push_back(ScopeParent(parsed->parent));
   for (const std::string& scope : scopes) {
     for (SortField field : {SortField::kUid, SortField::kCreateTime, SortField::kUpdateTime}) {
       keys.index.push_back(IndexKey(field, scope, SortNanos(record, field), record.uid()));

@@ -1,6 +1,6 @@
 // RecordsProjection: every live Record by name, plus the ordering index ListRecords pages
-// through (key layout in entity_index.h). Scopes: all records, one parent, one result. Sort
-// fields: uid, create_time, update_time.
+// through (key layout in entity_index.h). Scopes: all records, one parent (the records of one
+// result are adjacent 'N' entries). Sort fields: uid, create_time, update_time.
 //
 // The entity value is a runledger.v1.StoredRecord: the record without its derived fields and its
 // data's JSON, and the sequence of the event that carries that JSON. The log thus holds the only
@@ -25,7 +25,7 @@ class RecordsProjection : public Projection {
   static constexpr absl::string_view kName = "records";
 
   absl::string_view name() const override { return kName; }
-  int version() const override { return 1; }
+  int version() const override { return 2; }
   absl::Status Apply(const v1::Event& event, FoldState& state) override;
 
   // The uid and ordering-index keys of `stored`.

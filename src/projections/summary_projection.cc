@@ -7,6 +7,7 @@
 #include "src/common/proto_util.h"
 #include "src/common/time_util.h"
 #include "src/log/database.h"
+#include "src/projections/entity_index.h"
 
 namespace runledger {
 namespace {
@@ -32,10 +33,10 @@ std::string Uint64Bytes(uint64_t value) {
 // 'D' or 'S' and the cell's id: the prefix of the cell's ordered values.
 std::string ValuesPrefix(char tag, uint64_t cell_id) { return Tagged(tag, Uint64Bytes(cell_id)); }
 
-std::string ValueKey(char tag, uint64_t cell_id, int64_t value, absl::string_view name) {
+std::string ValueKey(char tag, uint64_t cell_id, int64_t value, absl::string_view uid) {
   std::string key = ValuesPrefix(tag, cell_id);
   AppendOrderedNanos(value, &key);
-  absl::StrAppend(&key, name);
+  AppendUid(uid, &key);
   return key;
 }
 
@@ -57,8 +58,10 @@ SummaryAggregate RunOf(const v1::SummaryContribution& c) {
       c.has_start_micros() ? std::optional<int64_t>(c.start_micros()) : std::nullopt);
 }
 
-v1::SummaryContribution ContributionOf(const RunFacts& facts) {
+v1::SummaryContribution ContributionOf(const tekton::results::v1alpha2::Record& record) {
+  const RunFacts facts = FactsOf(RecordView::Of(record));
   v1::SummaryContribution c;
+  c.set_uid(record.uid());
   c.set_cell(SerializeDeterministic(SummaryProjection::CellOf(facts)));
   c.set_bucket(static_cast<int>(facts.bucket));
   if (auto duration = facts.duration_micros()) c.set_duration_micros(*duration);
@@ -91,7 +94,7 @@ absl::Status SummaryProjection::Apply(const v1::Event& event, FoldState& state) 
   switch (event.kind()) {
     case v1::RECORD_CREATED:
     case v1::RECORD_UPDATED:
-      return Put(event.name(), FactsOf(RecordView::Of(event.record())), state);
+      return Put(event.name(), ContributionOf(event.record()), state);
     case v1::RECORD_DELETED:
       return Take(event.name(), state);
     default:
@@ -99,9 +102,8 @@ absl::Status SummaryProjection::Apply(const v1::Event& event, FoldState& state) 
   }
 }
 
-absl::Status SummaryProjection::Put(const std::string& name, const RunFacts& facts,
+absl::Status SummaryProjection::Put(const std::string& name, v1::SummaryContribution now,
                                     FoldState& state) {
-  const v1::SummaryContribution now = ContributionOf(facts);
   const std::string now_bytes = SerializeDeterministic(now);
   absl::StatusOr<std::optional<std::string>> before = state.Get(ContributionKey(name));
   if (!before.ok()) return before.status();
@@ -109,10 +111,10 @@ absl::Status SummaryProjection::Put(const std::string& name, const RunFacts& fac
     if (**before == now_bytes) return absl::OkStatus();  // nothing the summaries see changed
     absl::StatusOr<v1::SummaryContribution> old = ParseContribution(**before);
     if (!old.ok()) return old.status();
-    absl::Status s = TakeOut(name, *old, state);
+    absl::Status s = TakeOut(*old, state);
     if (!s.ok()) return s;
   }
-  absl::Status s = PutIn(name, now, state);
+  absl::Status s = PutIn(now, state);
   if (!s.ok()) return s;
   return state.Put(ContributionKey(name), now_bytes);
 }
@@ -123,7 +125,7 @@ absl::Status SummaryProjection::Take(const std::string& name, FoldState& state) 
   if (!before->has_value()) return absl::OkStatus();
   absl::StatusOr<v1::SummaryContribution> old = ParseContribution(**before);
   if (!old.ok()) return old.status();
-  absl::Status s = TakeOut(name, *old, state);
+  absl::Status s = TakeOut(*old, state);
   if (!s.ok()) return s;
   return state.Delete(ContributionKey(name));
 }
@@ -140,25 +142,23 @@ absl::StatusOr<SummaryProjection::Cell*> SummaryProjection::CellFor(const std::s
   return &cell;
 }
 
-absl::Status SummaryProjection::TakeOut(const std::string& name, const v1::SummaryContribution& c,
-                                        FoldState& state) {
+absl::Status SummaryProjection::TakeOut(const v1::SummaryContribution& c, FoldState& state) {
   absl::StatusOr<Cell*> cell = CellFor(c.cell());
   if (!cell.ok()) return cell.status();
   const uint64_t id = (*cell)->id;
   absl::Status s;
   if (c.has_duration_micros()) {
-    s = state.Delete(ValueKey(kDurationTag, id, c.duration_micros(), name));
+    s = state.Delete(ValueKey(kDurationTag, id, c.duration_micros(), c.uid()));
   }
   if (s.ok() && c.has_start_micros()) {
-    s = state.Delete(ValueKey(kStartTag, id, c.start_micros(), name));
+    s = state.Delete(ValueKey(kStartTag, id, c.start_micros(), c.uid()));
   }
   if (!s.ok()) return s;
   if ((*cell)->aggregate.Remove(RunOf(c))) return RecomputeExtremes(**cell, state);
   return absl::OkStatus();
 }
 
-absl::Status SummaryProjection::PutIn(const std::string& name, const v1::SummaryContribution& c,
-                                      FoldState& state) {
+absl::Status SummaryProjection::PutIn(const v1::SummaryContribution& c, FoldState& state) {
   absl::StatusOr<Cell*> cell = CellFor(c.cell());
   if (!cell.ok()) return cell.status();
   if ((*cell)->aggregate.total == 0) {  // a new cell (or one emptied earlier in the batch)
@@ -169,10 +169,10 @@ absl::Status SummaryProjection::PutIn(const std::string& name, const v1::Summary
   const uint64_t id = (*cell)->id;
   absl::Status s;
   if (c.has_duration_micros()) {
-    s = state.Put(ValueKey(kDurationTag, id, c.duration_micros(), name), "");
+    s = state.Put(ValueKey(kDurationTag, id, c.duration_micros(), c.uid()), "");
   }
   if (s.ok() && c.has_start_micros()) {
-    s = state.Put(ValueKey(kStartTag, id, c.start_micros(), name), "");
+    s = state.Put(ValueKey(kStartTag, id, c.start_micros(), c.uid()), "");
   }
   if (!s.ok()) return s;
   (*cell)->aggregate.Add(RunOf(c));

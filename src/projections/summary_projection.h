@@ -13,8 +13,9 @@
 //                                                  what it adds there, to take it out again)
 //   'C' <cell>                                  -> v1::SummaryCellValue (aggregates and id)
 //   'N'                                         -> the next cell id, 8 big-endian bytes
-//   'D' <id> <ordered duration µs> <name>       -> ""  (durations in the cell, in order)
-//   'S' <id> <ordered start µs> <name>          -> ""  (start times in the cell, in order)
+//   'D' <id> <ordered duration µs> <uid>        -> ""  (durations in the cell, in order)
+//   'S' <id> <ordered start µs> <uid>           -> ""  (start times in the cell, in order)
+// <uid> is the record's, as AppendUid encodes it (16 bytes): unique, and far shorter than a name.
 // The ordered D and S keys keep a cell's min and max duration and last start time exact when the
 // run holding one is updated or deleted: the new extreme is the first or last key left.
 //
@@ -42,7 +43,7 @@ class SummaryProjection : public Projection {
   explicit SummaryProjection(std::shared_ptr<SummaryCube> cube) : cube_(std::move(cube)) {}
 
   absl::string_view name() const override { return kName; }
-  int version() const override { return 2; }
+  int version() const override { return 3; }
   absl::Status Apply(const v1::Event& event, FoldState& state) override;
   absl::Status FinishBatch(FoldState& state) override;
   absl::Status Load(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* family) override;
@@ -59,10 +60,10 @@ class SummaryProjection : public Projection {
     SummaryAggregate aggregate;  // total 0: the cell is gone
   };
 
-  absl::Status Put(const std::string& name, const RunFacts& facts, FoldState& state);
+  absl::Status Put(const std::string& name, v1::SummaryContribution now, FoldState& state);
   absl::Status Take(const std::string& name, FoldState& state);
-  absl::Status TakeOut(const std::string& name, const v1::SummaryContribution& c, FoldState& state);
-  absl::Status PutIn(const std::string& name, const v1::SummaryContribution& c, FoldState& state);
+  absl::Status TakeOut(const v1::SummaryContribution& c, FoldState& state);
+  absl::Status PutIn(const v1::SummaryContribution& c, FoldState& state);
   absl::Status RecomputeExtremes(Cell& cell, FoldState& state) const;
   // The cell with serialized key `bytes`, pending in this batch or committed, or a new one.
   absl::StatusOr<Cell*> CellFor(const std::string& bytes);

@@ -241,9 +241,9 @@ class IndexCursor : public CandidateSource {
   std::unique_ptr<rocksdb::Iterator> it_;
 };
 
-// The postings of several facet scopes (an `in` list, or every scope with a prefix), or of key
-// ranges of a user index, merged into the plan's order: read whole, then served after the cursor,
-// sorted as far as asked for. Gives up (complete() is false) beyond kMaxCandidates, where walking
+// The postings of several facet scopes (an `in` list, or every scope with a prefix), the key
+// ranges of a user index, or the records of one result, merged into the plan's order: read
+// whole, then served after the cursor, sorted as far as asked for. Gives up (complete() is false) beyond kMaxCandidates, where walking
 // the core index is the better plan.
 class SortedPostings : public CandidateSource {
  public:
@@ -274,6 +274,16 @@ class SortedPostings : public CandidateSource {
       if (!(complete_ = CollectRange(it, range))) break;
     }
     Finish(it->status());
+  }
+
+  // Takes ownership of `it`, an iterator over the records projection: the records under the
+  // 'N' key prefix `members` (ResultRecordsPrefix), placed by their stored state.
+  SortedPostings(rocksdb::Iterator* it, const Plan& plan, absl::string_view members)
+      : plan_(plan) {
+    std::unique_ptr<rocksdb::Iterator> owned(it);
+    absl::Status collected = CollectMembers(it, members);
+    Finish(it->status());
+    if (status_.ok()) status_ = collected;
   }
 
   bool complete() const { return complete_; }
@@ -346,6 +356,23 @@ class SortedPostings : public CandidateSource {
       if (!Add(time, uid)) return false;
     }
     return true;
+  }
+
+  // Adds the sort suffix of every stored record under `prefix`; sets complete_ to false once
+  // over the limit.
+  absl::Status CollectMembers(rocksdb::Iterator* it, absl::string_view prefix) {
+    v1::StoredRecord stored;
+    for (it->Seek(ToSlice(prefix)); it->Valid() && it->key().starts_with(ToSlice(prefix)); it->Next()) {
+      if (!stored.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
+        return absl::DataLossError(absl::StrCat("malformed stored record ", ToView(it->key())));
+      }
+      const Record& record = stored.record();
+      if (!(complete_ = Add(SortSuffix(plan_.order.field, SortNanos(record, plan_.order.field),
+                                       record.uid())))) {
+        break;
+      }
+    }
+    return absl::OkStatus();
   }
 
   const Plan& plan_;
@@ -436,6 +463,12 @@ std::unique_ptr<CandidateSource> ChooseSource(const Store& store, const Plan& pl
     if (sorted->complete()) return sorted;
   }
   *filter_index = false;
+  if (one_result) {
+    auto members = std::make_unique<SortedPostings>(
+        db->NewIterator(options, store.database().family(plan.family)), plan,
+        ResultRecordsPrefix(plan.names.parent, plan.names.result));
+    if (members->complete()) return members;
+  }
   return std::make_unique<IndexCursor>(
       db->NewIterator(options, store.database().family(plan.family)), plan, plan.core_scope, "",
       TimeRangeOf(plan));
@@ -580,14 +613,9 @@ void ScopeRecords(const ResultName& scope, Plan* plan) {
   plan->names = NameScope{true, scope.parent, scope.result};
   plan->family = std::string(RecordsProjection::kName);
   const bool any_parent = scope.parent == kWildcard;
-  const bool any_result = scope.result == kWildcard;
-  if (!any_parent && !any_result) {
-    plan->core_scope = ScopeResult(scope.parent, scope.result);
-  } else if (!any_parent) {
-    plan->core_scope = ScopeParent(scope.parent);
-  } else {
-    plan->core_scope = ScopeAll();
-  }
+  // One result's records are read from their adjacent 'N' entries (ChooseSource); the parent's
+  // scope holds them too, for a result too large to sort in memory.
+  plan->core_scope = any_parent ? ScopeAll() : ScopeParent(scope.parent);
 }
 
 // Reads the page and fills `items` and the next token.
