@@ -326,6 +326,24 @@ TEST(E2eHistorySubscribeTest, EveryEventExactlyOnceInOrderAcrossARestart) {
   EXPECT_EQ(server.Stop(), 0);
 }
 
+TEST(E2eHistorySubscribeTest, CatchesUpAcrossManyBatchesExactlyOnceInOrder) {
+  // More events than one batch holds (512), so batches are read while earlier ones are written.
+  ServerProcess server;
+  ASSERT_TRUE(server.Start());
+  const size_t total = 30 * (1 + 2 * 20);
+  {
+    ResultsClient client(server.NewChannel());
+    Write(client, "p", 30, 20);
+    Subscriber subscriber(server.NewChannel(), 1, "-");
+    ASSERT_TRUE(subscriber.AwaitCount(total));
+    MustCreateResult(client, "p/results/live");  // then it tails the log
+    ASSERT_TRUE(subscriber.AwaitCount(total + 1));
+    subscriber.Stop();
+    EXPECT_EQ(Sequences(subscriber.events()), OneTo(total + 1));
+  }
+  EXPECT_EQ(server.Stop(), 0);
+}
+
 TEST(E2eHistorySubscribeTest, ASubscriberThatStopsReadingDoesNotBlockWriters) {
   ServerProcess server;
   ASSERT_TRUE(server.Start());

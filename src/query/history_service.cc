@@ -1,6 +1,7 @@
 #include "src/query/history_service.h"
 
 #include <algorithm>
+#include <atomic>
 #include <utility>
 #include <vector>
 
@@ -21,8 +22,13 @@ constexpr absl::Duration kTailWait = absl::Milliseconds(100);
 
 }  // namespace
 
-// One Subscribe stream: reads a batch of its feed and writes it; when the write is done, reads
-// the next; when there is none, parks until the tail thread resumes it.
+// One Subscribe stream: reads a batch of its feed and writes it, and while the write is under way
+// (the client decoding it, on another core) reads the next one; when both are done, writes that
+// one. When there is none, it parks until the tail thread resumes it.
+//
+// One thread at a time owns the stream: the creator, the tail thread that resumes it, or whichever
+// of the write's completion and the read ahead finishes last (`joins_` counts them down), which
+// then loops in Pump rather than recursing.
 class HistoryService::Subscription : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
  public:
   Subscription(HistoryService* service, std::string parent, uint64_t from)
@@ -31,28 +37,25 @@ class HistoryService::Subscription : public grpc::ServerWriteReactor<grpc::ByteB
         next_(std::max<uint64_t>(from, 1)),
         batch_(kBatchBytes + kBatchSlack) {}
 
-  // Reads the next batch and starts writing it, or parks, or finishes. Only the owner calls it.
+  // Writes the batch read ahead (reading one first if there is none) and reads the next, or
+  // parks, or finishes. Only the owner calls it.
   void Pump() {
     while (true) {
       if (std::optional<grpc::Status> reason = service_->StopReason(this)) return Finish(*reason);
-      const uint64_t head = service_->log_->LastSequence();
-      uint64_t last = 0;
-      absl::Status read = service_->reader_.VisitChanges(
-          parent_, next_, head, kBatchEvents, kBatchBytes,
-          [this, &last](uint64_t sequence, absl::string_view encoded) {
-            batch_.Add(encoded);
-            last = sequence;
-            return absl::OkStatus();
-          });
-      if (!read.ok()) return Finish(ToGrpcStatus(read));
-      if (last != 0) {
-        next_ = last + 1;
+      if (!read_ahead_) ReadAhead();
+      read_ahead_ = false;
+      if (!read_.ok()) return Finish(ToGrpcStatus(read_));
+      if (batch_.events() > 0) {
         response_ = batch_.Release();
-        return StartWrite(&response_);
+        joins_.store(2, std::memory_order_relaxed);
+        StartWrite(&response_);
+        ReadAhead();
+        if (!Arrive()) return;  // the write's completion goes on
+        if (!write_ok_) return Finish(BrokenStream());
+        continue;
       }
-      next_ = std::max(next_, head + 1);
       grpc::Status reason;
-      switch (service_->Park(this, head, &reason)) {
+      switch (service_->Park(this, read_head_, &reason)) {
         case Parking::kParked:
           return;
         case Parking::kReadAgain:
@@ -64,7 +67,9 @@ class HistoryService::Subscription : public grpc::ServerWriteReactor<grpc::ByteB
   }
 
   void OnWriteDone(bool ok) override {
-    if (!ok) return Finish(grpc::Status(grpc::StatusCode::CANCELLED, "the stream is broken"));
+    write_ok_ = ok;
+    if (!Arrive()) return;  // the read ahead goes on
+    if (!ok) return Finish(BrokenStream());
     Pump();
   }
 
@@ -82,10 +87,36 @@ class HistoryService::Subscription : public grpc::ServerWriteReactor<grpc::ByteB
   uint64_t next() const { return next_; }
 
  private:
+  // Reads the feed after next_ up to the log's head into batch_ (empty when caught up).
+  void ReadAhead() {
+    read_head_ = service_->log_->LastSequence();
+    uint64_t last = 0;
+    read_ = service_->reader_.VisitChanges(parent_, next_, read_head_, kBatchEvents, kBatchBytes,
+                                           [this, &last](uint64_t sequence, absl::string_view e) {
+                                             batch_.Add(e);
+                                             last = sequence;
+                                             return absl::OkStatus();
+                                           });
+    next_ = last != 0 ? last + 1 : std::max(next_, read_head_ + 1);
+    read_ahead_ = true;
+  }
+
+  // One of the write and the read ahead is done: true for the second, which goes on.
+  bool Arrive() { return joins_.fetch_sub(1, std::memory_order_acq_rel) == 1; }
+
+  static grpc::Status BrokenStream() {
+    return grpc::Status(grpc::StatusCode::CANCELLED, "the stream is broken");
+  }
+
   HistoryService* const service_;
   const std::string parent_;
-  uint64_t next_;  // the first sequence number not yet read
-  EncodedEventBatch batch_;
+  uint64_t next_;            // the first sequence number not yet read
+  EncodedEventBatch batch_;  // read ahead of the write under way
+  bool read_ahead_ = false;  // whether batch_, read_ and read_head_ are a read not yet written
+  absl::Status read_;
+  uint64_t read_head_ = 0;  // the log head the last read went up to
+  std::atomic<int> joins_{0};
+  bool write_ok_ = true;       // written by OnWriteDone before its Join
   grpc::ByteBuffer response_;  // an encoded v1::SubscribeResponse, being written
 };
 
