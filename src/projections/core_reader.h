@@ -52,10 +52,20 @@ class CoreReader {
   Database* database() const { return database_; }
 
  private:
-  // The values under `keys` in `family` (nullopt where absent), through the pending batch if any.
-  absl::StatusOr<std::vector<std::optional<std::string>>> ReadValues(
-      absl::string_view family, const std::vector<std::string>& keys,
-      const rocksdb::ReadOptions& options) const;
+  // Values read in one call, left where RocksDB holds them (block cache, memtable or a buffer of
+  // the read) instead of being copied out.
+  struct PinnedValues {
+    std::vector<rocksdb::PinnableSlice> slices;
+    std::vector<rocksdb::Status> statuses;
+
+    bool found(size_t i) const { return statuses[i].ok(); }
+    absl::string_view value(size_t i) const { return ToView(slices[i]); }
+  };
+
+  // The values under `keys` in `family`, through the pending batch if any.
+  absl::StatusOr<PinnedValues> ReadValues(absl::string_view family,
+                                          const std::vector<std::string>& keys,
+                                          const rocksdb::ReadOptions& options) const;
   template <typename Stored>
   absl::StatusOr<std::vector<std::optional<Stored>>> ReadEntities(
       absl::string_view family, const std::vector<std::string>& names,
