@@ -60,7 +60,8 @@ absl::StatusOr<std::vector<std::optional<Stored>>> CoreReader::ReadEntities(
 }
 
 absl::StatusOr<std::vector<std::optional<Record>>> CoreReader::ReadRecords(
-    const std::vector<std::string>& names, const rocksdb::ReadOptions& options) const {
+    const std::vector<std::string>& names, const rocksdb::ReadOptions& options,
+    bool cache_data) const {
   absl::StatusOr<std::vector<std::optional<v1::StoredRecord>>> stored =
       ReadEntities<v1::StoredRecord>(RecordsProjection::kName, names, options);
   if (!stored.ok()) return stored.status();
@@ -69,11 +70,8 @@ absl::StatusOr<std::vector<std::optional<Record>>> CoreReader::ReadRecords(
   for (const auto& s : *stored) {
     if (s && s->data_sequence() != 0) event_keys.push_back(EventLog::LogKey(s->data_sequence()));
   }
-  // Records are read at random over a log many times the block cache: a log block read for one
-  // record is seldom read again before it is evicted, and caching it would evict blocks that
-  // are (the records family's, indexes').
   rocksdb::ReadOptions log_options = options;
-  log_options.fill_cache = false;
+  log_options.fill_cache = options.fill_cache && cache_data;
   absl::StatusOr<PinnedValues> events = ReadValues(kLogFamily, event_keys, log_options);
   if (!events.ok()) return events.status();
   std::vector<std::optional<Record>> records(names.size());
@@ -123,12 +121,16 @@ absl::StatusOr<std::optional<Result>> CoreReader::GetResult(
 
 absl::StatusOr<std::optional<Record>> CoreReader::GetRecord(
     absl::string_view name, const rocksdb::ReadOptions& options) const {
-  return Single(ReadRecords({std::string(name)}, options));
+  // A record fetched by name is one of a log many times the block cache, seldom fetched again
+  // before its block would be evicted: caching the block would cost more CPU (an insert and an
+  // eviction) than it saves. Lists keep caching theirs: first pages are read again and again.
+  return Single(ReadRecords({std::string(name)}, options, /*cache_data=*/false));
 }
 
 absl::StatusOr<std::vector<Record>> CoreReader::GetRecords(
     const std::vector<std::string>& names, const rocksdb::ReadOptions& options) const {
-  absl::StatusOr<std::vector<std::optional<Record>>> records = ReadRecords(names, options);
+  absl::StatusOr<std::vector<std::optional<Record>>> records =
+      ReadRecords(names, options, /*cache_data=*/true);
   if (!records.ok()) return records.status();
   return Present(std::move(*records));
 }

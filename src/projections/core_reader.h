@@ -30,6 +30,7 @@ class CoreReader {
 
   absl::StatusOr<std::optional<tekton::results::v1alpha2::Result>> GetResult(
       absl::string_view name, const rocksdb::ReadOptions& options = {}) const;
+  // Leaves the log block of the record's data out of the block cache (GetRecords caches it).
   absl::StatusOr<std::optional<tekton::results::v1alpha2::Record>> GetRecord(
       absl::string_view name, const rocksdb::ReadOptions& options = {}) const;
 
@@ -70,8 +71,10 @@ class CoreReader {
   absl::StatusOr<std::vector<std::optional<Stored>>> ReadEntities(
       absl::string_view family, const std::vector<std::string>& names,
       const rocksdb::ReadOptions& options) const;
+  // `cache_data`: whether the log blocks read for the records' data may enter the block cache.
   absl::StatusOr<std::vector<std::optional<tekton::results::v1alpha2::Record>>> ReadRecords(
-      const std::vector<std::string>& names, const rocksdb::ReadOptions& options) const;
+      const std::vector<std::string>& names, const rocksdb::ReadOptions& options,
+      bool cache_data) const;
 
   Database* database_;
   rocksdb::WriteBatchWithIndex* pending_;
