@@ -40,6 +40,7 @@
 #include "absl/random/random.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "bench/templates.h"
@@ -84,6 +85,7 @@ struct Config {
   int64_t summary_calls;
   std::string pipeline;
   std::string extra_filter;
+  std::vector<std::string> cases;  // keys of the filter and summary cases to run; empty: all
   Phase phase;
   uint64_t seed;
   std::string token;
@@ -122,6 +124,11 @@ cxxopts::Options MakeOptions() {
   add("extra-filter",
       "A further filter case, measured like the unindexed one (e.g. a filter a user index "
       "answers: run it with and without the index)",
+      cxxopts::value<std::string>()->default_value(""));
+  add("cases",
+      "Comma-separated keys of the filter and summary cases to run (filters: label, reason, "
+      "data_type, name_prefix, unindexed, extra; summaries: all, by_pipeline, by_day, data_type, "
+      "fallback); empty runs every case",
       cxxopts::value<std::string>()->default_value(""));
   add("list-streams",
       "Concurrent clients for the ListRecords cases (1: the latency one client sees; more: "
@@ -186,6 +193,7 @@ std::optional<Config> ParseFlags(int argc, char** argv) {
                     flags["summary-calls"].as<int64_t>(),
                     flags["pipeline"].as<std::string>(),
                     flags["extra-filter"].as<std::string>(),
+                    absl::StrSplit(flags["cases"].as<std::string>(), ',', absl::SkipEmpty()),
                     *phase,
                     flags["seed"].as<uint64_t>(),
                     flags["token"].as<std::string>()};
@@ -876,6 +884,12 @@ std::vector<FilterCase> FilterCases(const Config& config) {
   return cases;
 }
 
+// Whether --cases selects the filter or summary case `key`.
+bool Selected(const Config& config, absl::string_view key) {
+  return config.cases.empty() ||
+         std::find(config.cases.begin(), config.cases.end(), key) != config.cases.end();
+}
+
 // Page size for paging through every match of a filter.
 constexpr int kFilterPageAllSize = 1000;
 
@@ -903,6 +917,7 @@ int64_t PageAll(Client& client, const std::string& parent, const std::string& fi
 void ListFiltered(const Config& config, const Corpus& corpus, Client& client, Report* report) {
   std::mt19937_64 rng(config.seed);
   for (const FilterCase& c : FilterCases(config)) {
+    if (!Selected(config, c.key)) continue;
     const int64_t calls =
         c.indexed ? config.filter_pages : std::max<int64_t>(1, config.filter_pages / 10);
     Samples samples;
@@ -989,6 +1004,7 @@ void Summarize(const Config& config, Client& client, Report* report) {
       "total,succeeded,failed,cancelled,running,others,avg_duration,max_duration,min_duration,"
       "total_duration,last_runtime");
   for (const SummaryCase& c : kSummaryCases) {
+    if (!Selected(config, c.key)) continue;
     const int64_t calls =
         c.aggregated ? config.summary_calls : std::max<int64_t>(1, config.summary_calls / 50);
     request.set_group_by(std::string(c.group_by));
@@ -1010,8 +1026,25 @@ void Summarize(const Config& config, Client& client, Report* report) {
 }
 
 // Returns false if there is nothing to read.
+// The first key of --cases that names no filter or summary case, or "" if there is none.
+std::string UnknownCase(const Config& config) {
+  for (const std::string& key : config.cases) {
+    const std::vector<FilterCase> filters = FilterCases(config);
+    const bool known = std::any_of(filters.begin(), filters.end(),
+                                   [&](const FilterCase& c) { return c.key == key; }) ||
+                       std::any_of(std::begin(kSummaryCases), std::end(kSummaryCases),
+                                   [&](const SummaryCase& c) { return c.key == key; });
+    if (!known) return key;
+  }
+  return "";
+}
+
 bool Read(const Config& config, const Corpus& corpus, std::vector<Client>& clients,
           Report* report) {
+  if (std::string key = UnknownCase(config); !key.empty()) {
+    absl::FPrintF(stderr, "runledger-bench: --cases: no filter or summary case '%s'\n", key);
+    return false;
+  }
   if (corpus.records.empty()) {
     absl::FPrintF(stderr, "runledger-bench: no records to read\n");
     return false;
