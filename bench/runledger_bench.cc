@@ -40,10 +40,12 @@
 #include "absl/random/random.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "bench/templates.h"
 #include "cxxopts.hpp"
+#include "google/protobuf/arena.h"
 #include "grpcpp/grpcpp.h"
 #include "nlohmann/json.hpp"
 #include "tekton/results/v1alpha2/api.grpc.pb.h"
@@ -83,6 +85,7 @@ struct Config {
   int64_t summary_calls;
   std::string pipeline;
   std::string extra_filter;
+  std::vector<std::string> cases;  // keys of the filter and summary cases to run; empty: all
   Phase phase;
   uint64_t seed;
   std::string token;
@@ -121,6 +124,11 @@ cxxopts::Options MakeOptions() {
   add("extra-filter",
       "A further filter case, measured like the unindexed one (e.g. a filter a user index "
       "answers: run it with and without the index)",
+      cxxopts::value<std::string>()->default_value(""));
+  add("cases",
+      "Comma-separated keys of the filter and summary cases to run (filters: label, reason, "
+      "data_type, name_prefix, unindexed, extra; summaries: all, by_pipeline, by_day, data_type, "
+      "fallback); empty runs every case",
       cxxopts::value<std::string>()->default_value(""));
   add("list-streams",
       "Concurrent clients for the ListRecords cases (1: the latency one client sees; more: "
@@ -185,6 +193,7 @@ std::optional<Config> ParseFlags(int argc, char** argv) {
                     flags["summary-calls"].as<int64_t>(),
                     flags["pipeline"].as<std::string>(),
                     flags["extra-filter"].as<std::string>(),
+                    absl::StrSplit(flags["cases"].as<std::string>(), ',', absl::SkipEmpty()),
                     *phase,
                     flags["seed"].as<uint64_t>(),
                     flags["token"].as<std::string>()};
@@ -875,6 +884,12 @@ std::vector<FilterCase> FilterCases(const Config& config) {
   return cases;
 }
 
+// Whether --cases selects the filter or summary case `key`.
+bool Selected(const Config& config, absl::string_view key) {
+  return config.cases.empty() ||
+         std::find(config.cases.begin(), config.cases.end(), key) != config.cases.end();
+}
+
 // Page size for paging through every match of a filter.
 constexpr int kFilterPageAllSize = 1000;
 
@@ -902,6 +917,7 @@ int64_t PageAll(Client& client, const std::string& parent, const std::string& fi
 void ListFiltered(const Config& config, const Corpus& corpus, Client& client, Report* report) {
   std::mt19937_64 rng(config.seed);
   for (const FilterCase& c : FilterCases(config)) {
+    if (!Selected(config, c.key)) continue;
     const int64_t calls =
         c.indexed ? config.filter_pages : std::max<int64_t>(1, config.filter_pages / 10);
     Samples samples;
@@ -951,28 +967,57 @@ constexpr SummaryCase kSummaryCases[] = {
     {"fallback", "", "data.spec.timeout == '1h0m0s'", false},
 };
 
+// A reply of hundreds of rows of google.protobuf.Struct is hundreds of small maps: parsed into a
+// message on an arena, they are allocated from the arena's blocks and released all at once by
+// its reset, which any client can do. The sample covers the call, the parse and the reset.
+constexpr size_t kSummaryArenaBlockBytes = 1 << 20;
+
+// Makes one summary call on `arena` (reset after it); returns the number of rows.
+int SummarizeOnArena(Client& client, const v1alpha2::RecordListSummaryRequest& request,
+                     google::protobuf::Arena* arena, Samples* samples) {
+  auto* response = google::protobuf::Arena::CreateMessage<v1alpha2::RecordListSummary>(arena);
+  Samples call;
+  const bool ok = client.Call("GetRecordListSummary", &Results::Stub::GetRecordListSummary, request,
+                              response, &call);
+  const Clock::time_point reset_start = Clock::now();
+  const int rows = response->summary_size();
+  arena->Reset();
+  samples->errors += call.errors;
+  if (ok) {
+    samples->micros.push_back(
+        call.micros.front() +
+        std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - reset_start).count());
+  }
+  return rows;
+}
+
 // Every aggregate of every record (`-/results/-`), per summary case.
 void Summarize(const Config& config, Client& client, Report* report) {
+  std::vector<char> arena_block(kSummaryArenaBlockBytes);
+  google::protobuf::ArenaOptions arena_options;
+  arena_options.initial_block = arena_block.data();
+  arena_options.initial_block_size = arena_block.size();
+  google::protobuf::Arena arena(arena_options);
   v1alpha2::RecordListSummaryRequest request;
   request.set_parent("-/results/-");
   request.set_summary(
       "total,succeeded,failed,cancelled,running,others,avg_duration,max_duration,min_duration,"
       "total_duration,last_runtime");
   for (const SummaryCase& c : kSummaryCases) {
+    if (!Selected(config, c.key)) continue;
     const int64_t calls =
         c.aggregated ? config.summary_calls : std::max<int64_t>(1, config.summary_calls / 50);
     request.set_group_by(std::string(c.group_by));
     request.set_filter(std::string(c.filter));
     Samples samples;
-    v1alpha2::RecordListSummary response;
+    int groups = 0;
     const Clock::time_point start = Clock::now();
     for (int64_t i = 0; i < calls; ++i) {
-      client.Call("GetRecordListSummary", &Results::Stub::GetRecordListSummary, request, &response,
-                  &samples);
+      groups = SummarizeOnArena(client, request, &arena, &samples);
     }
     const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
     std::sort(samples.micros.begin(), samples.micros.end());
-    absl::PrintF("summary %s: %d groups\n", c.key, response.summary_size());
+    absl::PrintF("summary %s: %d groups\n", c.key, groups);
     const Row& row = report->Add(
         "summary", absl::StrCat("summary ", c.key, c.filter.empty() ? "" : ": ", c.filter),
         std::move(samples), seconds);
@@ -981,8 +1026,25 @@ void Summarize(const Config& config, Client& client, Report* report) {
 }
 
 // Returns false if there is nothing to read.
+// The first key of --cases that names no filter or summary case, or "" if there is none.
+std::string UnknownCase(const Config& config) {
+  for (const std::string& key : config.cases) {
+    const std::vector<FilterCase> filters = FilterCases(config);
+    const bool known = std::any_of(filters.begin(), filters.end(),
+                                   [&](const FilterCase& c) { return c.key == key; }) ||
+                       std::any_of(std::begin(kSummaryCases), std::end(kSummaryCases),
+                                   [&](const SummaryCase& c) { return c.key == key; });
+    if (!known) return key;
+  }
+  return "";
+}
+
 bool Read(const Config& config, const Corpus& corpus, std::vector<Client>& clients,
           Report* report) {
+  if (std::string key = UnknownCase(config); !key.empty()) {
+    absl::FPrintF(stderr, "runledger-bench: --cases: no filter or summary case '%s'\n", key);
+    return false;
+  }
   if (corpus.records.empty()) {
     absl::FPrintF(stderr, "runledger-bench: no records to read\n");
     return false;

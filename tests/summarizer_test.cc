@@ -17,6 +17,7 @@
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
 #include "src/projections/summary_projection.h"
+#include "src/query/arena_message_allocator.h"
 #include "src/query/interval_text.h"
 #include "tests/lister_fixture.h"
 
@@ -577,6 +578,39 @@ TEST_F(SummarizerTest, AnswersTheDocumentedShape) {
             "\"running\":0,\"succeeded\":1,\"total\":1,\"total_duration\":\"00:03:18\"}\n");
   // Grouped with no match: no rows at all.
   EXPECT_TRUE(Both(SummaryReq("ns2/results/-", "", "day")).empty());
+}
+
+// The server builds a summary in the reply its call's arena holds (ArenaMessageAllocator): the
+// rows live on that arena and read the same as a summary built on the heap.
+TEST_F(SummarizerTest, BuildsRowsOnTheReplysArena) {
+  fixture_.CreateResult("ns1/results/a");
+  for (const char* pipeline : {"build", "deploy", "test"}) {
+    TestRun r;
+    r.type = kPipelineRun;
+    r.ns = "team-a";
+    r.pipeline = pipeline;
+    r.reason = "Succeeded";
+    r.created = kBase;
+    r.started = kBase + kSecond;
+    r.completed = kBase + 60 * kSecond;
+    NewRecord("ns1/results/a", r);
+  }
+  const rpc::RecordListSummaryRequest req = SummaryReq("ns1/results/-", "", "pipeline");
+  ArenaMessageAllocator<rpc::RecordListSummaryRequest, rpc::RecordListSummary> allocator;
+  auto* holder = allocator.AllocateMessages();
+  rpc::RecordListSummary* reply = holder->response();
+  ASSERT_NE(reply->GetArena(), nullptr);
+  EXPECT_EQ(holder->request()->GetArena(), reply->GetArena());
+
+  ASSERT_TRUE(cells_.Summarize(req, reply).ok());
+  ASSERT_EQ(reply->summary_size(), 3);
+  for (const google::protobuf::Struct& row : reply->summary()) {
+    EXPECT_EQ(row.GetArena(), reply->GetArena());
+  }
+  absl::StatusOr<rpc::RecordListSummary> on_heap = cells_.Summarize(req);
+  ASSERT_TRUE(on_heap.ok()) << on_heap.status();
+  EXPECT_EQ(Text(Rows(*reply)), Text(Rows(*on_heap)));
+  holder->Release();
 }
 
 }  // namespace

@@ -4,10 +4,10 @@
 #include <type_traits>
 
 #include "absl/strings/str_cat.h"
-#include "runledger/v1/event.pb.h"
 #include "runledger/v1/stored.pb.h"
 #include "src/common/entity_fields.h"
 #include "src/log/event_log.h"
+#include "src/log/event_view.h"
 #include "src/projections/entity_index.h"
 #include "src/projections/records_projection.h"
 #include "src/projections/results_projection.h"
@@ -17,29 +17,23 @@ namespace runledger {
 using tekton::results::v1alpha2::Record;
 using tekton::results::v1alpha2::Result;
 
-absl::StatusOr<std::vector<std::optional<std::string>>> CoreReader::ReadValues(
+absl::StatusOr<CoreReader::PinnedValues> CoreReader::ReadValues(
     absl::string_view family, const std::vector<std::string>& keys,
     const rocksdb::ReadOptions& options) const {
   rocksdb::ColumnFamilyHandle* handle = database_->family(family);
-  std::vector<std::optional<std::string>> values(keys.size());
-  if (pending_ != nullptr) {
-    for (size_t i = 0; i < keys.size(); ++i) {
-      std::string value;
-      rocksdb::Status s =
-          pending_->GetFromBatchAndDB(database_->db(), options, handle, keys[i], &value);
-      if (s.ok()) values[i] = std::move(value);
-      if (!s.ok() && !s.IsNotFound()) return FromRocks(s);
-    }
-    return values;
-  }
   std::vector<rocksdb::Slice> slices(keys.begin(), keys.end());
-  std::vector<rocksdb::PinnableSlice> found(keys.size());
-  std::vector<rocksdb::Status> statuses(keys.size());
-  database_->db()->MultiGet(options, handle, keys.size(), slices.data(), found.data(),
-                            statuses.data());
-  for (size_t i = 0; i < keys.size(); ++i) {
-    if (statuses[i].ok()) values[i] = found[i].ToString();
-    if (!statuses[i].ok() && !statuses[i].IsNotFound()) return FromRocks(statuses[i]);
+  PinnedValues values{std::vector<rocksdb::PinnableSlice>(keys.size()),
+                      std::vector<rocksdb::Status>(keys.size())};
+  if (pending_ != nullptr) {
+    pending_->MultiGetFromBatchAndDB(database_->db(), options, handle, keys.size(), slices.data(),
+                                     values.slices.data(), values.statuses.data(),
+                                     /*sorted_input=*/false);
+  } else {
+    database_->db()->MultiGet(options, handle, keys.size(), slices.data(), values.slices.data(),
+                              values.statuses.data());
+  }
+  for (const rocksdb::Status& s : values.statuses) {
+    if (!s.ok() && !s.IsNotFound()) return FromRocks(s);
   }
   return values;
 }
@@ -51,13 +45,13 @@ absl::StatusOr<std::vector<std::optional<Stored>>> CoreReader::ReadEntities(
   std::vector<std::string> keys;
   keys.reserve(names.size());
   for (const std::string& name : names) keys.push_back(EntityKey(name));
-  absl::StatusOr<std::vector<std::optional<std::string>>> values =
-      ReadValues(family, keys, options);
+  absl::StatusOr<PinnedValues> values = ReadValues(family, keys, options);
   if (!values.ok()) return values.status();
   std::vector<std::optional<Stored>> entities(names.size());
   for (size_t i = 0; i < names.size(); ++i) {
-    if (!(*values)[i].has_value()) continue;
-    if (!entities[i].emplace().ParseFromString(*(*values)[i])) {
+    if (!values->found(i)) continue;
+    const absl::string_view bytes = values->value(i);
+    if (!entities[i].emplace().ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
       return absl::DataLossError(absl::StrCat("undecodable stored state of ", names[i]));
     }
     if constexpr (std::is_same_v<Stored, Result>) SetDerivedFields(&*entities[i]);
@@ -66,7 +60,8 @@ absl::StatusOr<std::vector<std::optional<Stored>>> CoreReader::ReadEntities(
 }
 
 absl::StatusOr<std::vector<std::optional<Record>>> CoreReader::ReadRecords(
-    const std::vector<std::string>& names, const rocksdb::ReadOptions& options) const {
+    const std::vector<std::string>& names, const rocksdb::ReadOptions& options,
+    bool cache_data) const {
   absl::StatusOr<std::vector<std::optional<v1::StoredRecord>>> stored =
       ReadEntities<v1::StoredRecord>(RecordsProjection::kName, names, options);
   if (!stored.ok()) return stored.status();
@@ -75,8 +70,9 @@ absl::StatusOr<std::vector<std::optional<Record>>> CoreReader::ReadRecords(
   for (const auto& s : *stored) {
     if (s && s->data_sequence() != 0) event_keys.push_back(EventLog::LogKey(s->data_sequence()));
   }
-  absl::StatusOr<std::vector<std::optional<std::string>>> events =
-      ReadValues(kLogFamily, event_keys, options);
+  rocksdb::ReadOptions log_options = options;
+  log_options.fill_cache = options.fill_cache && cache_data;
+  absl::StatusOr<PinnedValues> events = ReadValues(kLogFamily, event_keys, log_options);
   if (!events.ok()) return events.status();
   std::vector<std::optional<Record>> records(names.size());
   size_t next_event = 0;
@@ -85,13 +81,13 @@ absl::StatusOr<std::vector<std::optional<Record>>> CoreReader::ReadRecords(
     records[i] = std::move(*(*stored)[i]->mutable_record());
     SetDerivedFields(&*records[i]);
     if ((*stored)[i]->data_sequence() == 0) continue;
-    const std::optional<std::string>& bytes = (*events)[next_event++];
-    v1::Event event;
-    if (!bytes || !event.ParseFromString(*bytes)) {
+    // Only the record's JSON is taken from the event, read in place.
+    const size_t e = next_event++;
+    EventView event;
+    if (!events->found(e) || !DecodeEventView(events->value(e), &event) || !event.has_record) {
       return absl::DataLossError(absl::StrCat("missing data event of ", names[i]));
     }
-    records[i]->mutable_data()->set_value(
-        std::move(*event.mutable_record()->mutable_data()->mutable_value()));
+    records[i]->mutable_data()->set_value(event.record.data.data(), event.record.data.size());
   }
   return records;
 }
@@ -125,12 +121,16 @@ absl::StatusOr<std::optional<Result>> CoreReader::GetResult(
 
 absl::StatusOr<std::optional<Record>> CoreReader::GetRecord(
     absl::string_view name, const rocksdb::ReadOptions& options) const {
-  return Single(ReadRecords({std::string(name)}, options));
+  // A record fetched by name is one of a log many times the block cache, seldom fetched again
+  // before its block would be evicted: caching the block would cost more CPU (an insert and an
+  // eviction) than it saves. Lists keep caching theirs: first pages are read again and again.
+  return Single(ReadRecords({std::string(name)}, options, /*cache_data=*/false));
 }
 
 absl::StatusOr<std::vector<Record>> CoreReader::GetRecords(
     const std::vector<std::string>& names, const rocksdb::ReadOptions& options) const {
-  absl::StatusOr<std::vector<std::optional<Record>>> records = ReadRecords(names, options);
+  absl::StatusOr<std::vector<std::optional<Record>>> records =
+      ReadRecords(names, options, /*cache_data=*/true);
   if (!records.ok()) return records.status();
   return Present(std::move(*records));
 }
@@ -149,12 +149,13 @@ absl::StatusOr<std::vector<std::string>> CoreReader::NamesOfUids(
   std::vector<std::string> keys;
   keys.reserve(uids.size());
   for (const std::string& uid : uids) keys.push_back(UidKey(uid));
-  absl::StatusOr<std::vector<std::optional<std::string>>> values =
-      ReadValues(family, keys, options);
+  absl::StatusOr<PinnedValues> values = ReadValues(family, keys, options);
   if (!values.ok()) return values.status();
   std::vector<std::string> names;
   names.reserve(uids.size());
-  for (std::optional<std::string>& value : *values) names.push_back(value.value_or(""));
+  for (size_t i = 0; i < uids.size(); ++i) {
+    names.emplace_back(values->found(i) ? values->value(i) : absl::string_view());
+  }
   return names;
 }
 

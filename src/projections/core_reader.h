@@ -30,6 +30,7 @@ class CoreReader {
 
   absl::StatusOr<std::optional<tekton::results::v1alpha2::Result>> GetResult(
       absl::string_view name, const rocksdb::ReadOptions& options = {}) const;
+  // Leaves the log block of the record's data out of the block cache (GetRecords caches it).
   absl::StatusOr<std::optional<tekton::results::v1alpha2::Record>> GetRecord(
       absl::string_view name, const rocksdb::ReadOptions& options = {}) const;
 
@@ -52,16 +53,28 @@ class CoreReader {
   Database* database() const { return database_; }
 
  private:
-  // The values under `keys` in `family` (nullopt where absent), through the pending batch if any.
-  absl::StatusOr<std::vector<std::optional<std::string>>> ReadValues(
-      absl::string_view family, const std::vector<std::string>& keys,
-      const rocksdb::ReadOptions& options) const;
+  // Values read in one call, left where RocksDB holds them (block cache, memtable or a buffer of
+  // the read) instead of being copied out.
+  struct PinnedValues {
+    std::vector<rocksdb::PinnableSlice> slices;
+    std::vector<rocksdb::Status> statuses;
+
+    bool found(size_t i) const { return statuses[i].ok(); }
+    absl::string_view value(size_t i) const { return ToView(slices[i]); }
+  };
+
+  // The values under `keys` in `family`, through the pending batch if any.
+  absl::StatusOr<PinnedValues> ReadValues(absl::string_view family,
+                                          const std::vector<std::string>& keys,
+                                          const rocksdb::ReadOptions& options) const;
   template <typename Stored>
   absl::StatusOr<std::vector<std::optional<Stored>>> ReadEntities(
       absl::string_view family, const std::vector<std::string>& names,
       const rocksdb::ReadOptions& options) const;
+  // `cache_data`: whether the log blocks read for the records' data may enter the block cache.
   absl::StatusOr<std::vector<std::optional<tekton::results::v1alpha2::Record>>> ReadRecords(
-      const std::vector<std::string>& names, const rocksdb::ReadOptions& options) const;
+      const std::vector<std::string>& names, const rocksdb::ReadOptions& options,
+      bool cache_data) const;
 
   Database* database_;
   rocksdb::WriteBatchWithIndex* pending_;

@@ -128,9 +128,8 @@ grpc::ServerUnaryReactor* ResultsService::ListRecords(grpc::CallbackServerContex
 grpc::ServerUnaryReactor* ResultsService::GetRecordListSummary(
     grpc::CallbackServerContext* context, const api::RecordListSummaryRequest* request,
     api::RecordListSummary* response) {
-  return Reply(context,
-               summarizer_.Summarize(*request, [context] { return context->IsCancelled(); }),
-               response);
+  return Reply(context, summarizer_.Summarize(*request, response,
+                                              [context] { return context->IsCancelled(); }));
 }
 
 }  // namespace runledger

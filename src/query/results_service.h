@@ -7,6 +7,7 @@
 #include "src/ingest/ingestor.h"
 #include "src/projections/core_reader.h"
 #include "src/projections/store.h"
+#include "src/query/arena_message_allocator.h"
 #include "src/query/lister.h"
 #include "src/query/summarizer.h"
 #include "tekton/results/v1alpha2/api.grpc.pb.h"
@@ -16,7 +17,9 @@ namespace runledger {
 class ResultsService final : public tekton::results::v1alpha2::Results::CallbackService {
  public:
   ResultsService(Ingestor* ingestor, const Store* store)
-      : ingestor_(ingestor), reader_(&store->reader()), lister_(store), summarizer_(store) {}
+      : ingestor_(ingestor), reader_(&store->reader()), lister_(store), summarizer_(store) {
+    SetMessageAllocatorFor_GetRecordListSummary(&summary_allocator_);
+  }
 
   grpc::ServerUnaryReactor* CreateResult(
       grpc::CallbackServerContext* context,
@@ -66,6 +69,10 @@ class ResultsService final : public tekton::results::v1alpha2::Results::Callback
   const CoreReader* const reader_;
   const Lister lister_;
   const Summarizer summarizer_;
+  // A summary's rows (google.protobuf.Struct) are built on its call's arena.
+  ArenaMessageAllocator<tekton::results::v1alpha2::RecordListSummaryRequest,
+                        tekton::results::v1alpha2::RecordListSummary>
+      summary_allocator_;
 };
 
 }  // namespace runledger

@@ -454,23 +454,11 @@ GroupSource FactsGroupSource(const RunFacts& facts) {
 
 // --- The reply. ---
 
-google::protobuf::Value NullValue() {
-  google::protobuf::Value v;
-  v.set_null_value(google::protobuf::NULL_VALUE);
-  return v;
-}
+void SetNull(google::protobuf::Value* v) { v->set_null_value(google::protobuf::NULL_VALUE); }
 
-google::protobuf::Value NumberValue(double n) {
-  google::protobuf::Value v;
-  v.set_number_value(n);
-  return v;
-}
-
-google::protobuf::Value DurationValue(const std::optional<Interval>& interval) {
-  if (!interval) return NullValue();
-  google::protobuf::Value v;
-  v.set_string_value(FormatInterval(*interval));
-  return v;
+void SetDuration(const std::optional<Interval>& interval, google::protobuf::Value* v) {
+  if (!interval) return SetNull(v);
+  v->set_string_value(FormatInterval(*interval));
 }
 
 std::optional<Interval> DurationOf(Aggregate which, const SummaryAggregate& a) {
@@ -512,41 +500,41 @@ std::optional<double> OrderValue(Aggregate which, const SummaryAggregate& a) {
   }
 }
 
-google::protobuf::Value AggregateValue(Aggregate which, const SummaryAggregate& a) {
+void SetAggregate(Aggregate which, const SummaryAggregate& a, google::protobuf::Value* v) {
   switch (which) {
     case Aggregate::kAvgDuration:
     case Aggregate::kMaxDuration:
     case Aggregate::kMinDuration:
     case Aggregate::kTotalDuration:
-      return DurationValue(DurationOf(which, a));
+      return SetDuration(DurationOf(which, a), v);
     default: {
       std::optional<double> n = OrderValue(which, a);
-      return n ? NumberValue(*n) : NullValue();
+      if (!n) return SetNull(v);
+      v->set_number_value(*n);
     }
   }
 }
 
-google::protobuf::Struct Row(const SummaryQuery& query, const GroupValue& group,
-                             const SummaryAggregate& aggregate) {
-  google::protobuf::Struct row;
-  auto& fields = *row.mutable_fields();
+// Fills `row` (on the reply's arena, if it has one) in place.
+void FillRow(const SummaryQuery& query, const GroupValue& group, const SummaryAggregate& aggregate,
+             google::protobuf::Struct* row) {
+  auto& fields = *row->mutable_fields();
   for (const AggregateName* a : query.aggregates) {
-    fields[std::string(a->name)] = AggregateValue(a->aggregate, aggregate);
+    SetAggregate(a->aggregate, aggregate, &fields[std::string(a->name)]);
   }
-  if (query.group_by.kind == GroupKind::kNone) return row;
+  if (query.group_by.kind == GroupKind::kNone) return;
   google::protobuf::Value& value = fields["group_value"];
   switch (group.kind) {
     case GroupValue::kNull:
-      value = NullValue();
+      SetNull(&value);
       break;
     case GroupValue::kNumber:
-      value = NumberValue(static_cast<double>(group.seconds));
+      value.set_number_value(static_cast<double>(group.seconds));
       break;
     case GroupValue::kText:
       value.set_string_value(group.text);
       break;
   }
-  return row;
 }
 
 // Groups in the requested order (SQL's: nulls last ascending, first descending), or by group
@@ -571,6 +559,15 @@ constexpr absl::Duration kIndexWait = absl::Seconds(1);
 
 absl::StatusOr<api::RecordListSummary> Summarizer::Summarize(
     const api::RecordListSummaryRequest& request, const std::function<bool()>& cancelled) const {
+  api::RecordListSummary summary;
+  absl::Status s = Summarize(request, &summary, cancelled);
+  if (!s.ok()) return s;
+  return summary;
+}
+
+absl::Status Summarizer::Summarize(const api::RecordListSummaryRequest& request,
+                                   api::RecordListSummary* summary,
+                                   const std::function<bool()>& cancelled) const {
   absl::StatusOr<SummaryQuery> query = ParseQuery(request);
   if (!query.ok()) return query.status();
   Groups groups;
@@ -607,11 +604,10 @@ absl::StatusOr<api::RecordListSummary> Summarizer::Summarize(
     rows.emplace_back(GroupValue(), SummaryAggregate());
   }
   Sort(*query, &rows);
-  api::RecordListSummary summary;
-  for (const auto& [group, aggregate] : rows) {
-    *summary.add_summary() = Row(*query, group, aggregate);
-  }
-  return summary;
+  summary->mutable_summary()->Reserve(static_cast<int>(rows.size()));
+  for (const auto& [group, aggregate] : rows)
+    FillRow(*query, group, aggregate, summary->add_summary());
+  return absl::OkStatus();
 }
 
 }  // namespace runledger

@@ -33,7 +33,12 @@ class Summarizer {
   explicit Summarizer(const Store* store, Paths paths = Paths::kCellsOrRecords)
       : store_(store), lister_(store), paths_(paths) {}
 
-  // `cancelled` (optional) tells a long aggregation that the caller has gone.
+  // Fills `summary` (empty; it may live on an arena, and its rows then do too). `cancelled`
+  // (optional) tells a long aggregation that the caller has gone.
+  absl::Status Summarize(const tekton::results::v1alpha2::RecordListSummaryRequest& request,
+                         tekton::results::v1alpha2::RecordListSummary* summary,
+                         const std::function<bool()>& cancelled = nullptr) const;
+  // The same, returning the summary.
   absl::StatusOr<tekton::results::v1alpha2::RecordListSummary> Summarize(
       const tekton::results::v1alpha2::RecordListSummaryRequest& request,
       const std::function<bool()>& cancelled = nullptr) const;
