@@ -97,7 +97,7 @@ TEST(IndexKeyTest, ScopeKeysDoNotShareAPrefixWithLongerScopes) {
 TEST(ResultsIndexKeysTest, CoversEveryFieldInAllAndParentScopes) {
   Result result = MakeResult("p/results/r", "uid", 10, 20);
   result.mutable_summary()->mutable_start_time()->set_seconds(3);
-  std::vector<std::string> keys = ResultsProjection::KeysOf(result).index;
+  std::vector<std::string> keys = ResultsProjection::KeysOf(result.name(), result).index;
   EXPECT_THAT(keys, SizeIs(10));
   for (const std::string& scope : {ScopeAll(), ScopeParent("p")}) {
     EXPECT_THAT(keys,
@@ -111,19 +111,19 @@ TEST(ResultsIndexKeysTest, CoversEveryFieldInAllAndParentScopes) {
 
 TEST(ResultsIndexKeysTest, MissingSummaryTimesUseTheMissingTime) {
   std::vector<std::string> keys =
-      ResultsProjection::KeysOf(MakeResult("p/results/r", "u", 1, 1)).index;
+      ResultsProjection::KeysOf("p/results/r", MakeResult("p/results/r", "u", 1, 1)).index;
   EXPECT_THAT(keys, Contains(IndexKey(SortField::kSummaryStartTime, "A", kMissingTime, "u")));
   EXPECT_THAT(keys, Not(Contains(IndexKey(SortField::kSummaryStartTime, "A", 0, "u"))));
 }
 
-TEST(RecordsIndexKeysTest, CoversEveryFieldInAllParentAndResultScopes) {
+TEST(RecordsIndexKeysTest, CoversEveryFieldInAllAndParentScopes) {
   v1::StoredRecord stored;
   Record& record = *stored.mutable_record();
   record.set_name("p/results/r/records/x");
   record.set_uid("uid");
   *record.mutable_create_time() = NanosToTimestamp(10);
   *record.mutable_update_time() = NanosToTimestamp(20);
-  std::vector<std::string> keys = RecordsProjection::KeysOf(stored).index;
+  std::vector<std::string> keys = RecordsProjection::KeysOf(record.name(), stored).index;
   EXPECT_THAT(keys, SizeIs(6));
   for (const std::string& scope : {ScopeAll(), ScopeParent("p")}) {
     EXPECT_THAT(keys, IsSupersetOf({IndexKey(SortField::kUid, scope, 0, "uid"),
@@ -164,7 +164,7 @@ class FoldEntityTest : public ::testing::Test {
     std::map<std::string, std::string> expected;
     for (const Result& r : results) {
       expected[EntityKey(r.name())] = SerializeDeterministic(r);
-      const EntityKeys keys = ResultsProjection::KeysOf(r);
+      const EntityKeys keys = ResultsProjection::KeysOf(r.name(), r);
       expected[keys.uid_key] = r.name();
       for (const std::string& key : keys.index) expected[key] = "";
     }

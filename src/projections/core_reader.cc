@@ -54,7 +54,13 @@ absl::StatusOr<std::vector<std::optional<Stored>>> CoreReader::ReadEntities(
     if (!entities[i].emplace().ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
       return absl::DataLossError(absl::StrCat("undecodable stored state of ", names[i]));
     }
-    if constexpr (std::is_same_v<Stored, Result>) SetDerivedFields(&*entities[i]);
+    // Stored entities leave out the name their key holds.
+    if constexpr (std::is_same_v<Stored, Result>) {
+      entities[i]->set_name(names[i]);
+      SetDerivedFields(&*entities[i]);
+    } else {
+      entities[i]->mutable_record()->set_name(names[i]);
+    }
   }
   return entities;
 }

@@ -80,10 +80,11 @@ absl::Status ReplaceEntity(FoldState& state, absl::string_view name, const Entit
                            const std::optional<std::string>& value, const EntityKeys& new_keys);
 
 // The fold step of an entity projection: stores `entity` as the new state of `name` (or removes
-// `name` when `entity` is null), keeping the keys computed by `keys_of` in step.
+// `name` when `entity` is null), keeping the keys computed by `keys_of` in step. `keys_of` is
+// given the name too: stored entities need not repeat the name their key holds.
 template <typename Entity>
 absl::Status FoldEntity(FoldState& state, absl::string_view name, const Entity* entity,
-                        EntityKeys (*keys_of)(const Entity&)) {
+                        EntityKeys (*keys_of)(absl::string_view name, const Entity&)) {
   absl::StatusOr<std::optional<std::string>> old_value = state.Get(EntityKey(name));
   if (!old_value.ok()) return old_value.status();
   EntityKeys old_keys;
@@ -92,10 +93,11 @@ absl::Status FoldEntity(FoldState& state, absl::string_view name, const Entity* 
     if (!old_entity.ParseFromString(**old_value)) {
       return absl::DataLossError(absl::StrCat("undecodable stored state of ", name));
     }
-    old_keys = keys_of(old_entity);
+    old_keys = keys_of(name, old_entity);
   }
   if (entity == nullptr) return ReplaceEntity(state, name, old_keys, std::nullopt, {});
-  return ReplaceEntity(state, name, old_keys, SerializeDeterministic(*entity), keys_of(*entity));
+  return ReplaceEntity(state, name, old_keys, SerializeDeterministic(*entity),
+                       keys_of(name, *entity));
 }
 
 }  // namespace runledger

@@ -26,7 +26,7 @@ absl::Status Remove(FoldState& state, const std::string& name) {
 
 }  // namespace
 
-EntityKeys FilterIndexProjection::KeysOf(const v1::IndexedEntity& entity) {
+EntityKeys FilterIndexProjection::KeysOf(absl::string_view, const v1::IndexedEntity& entity) {
   EntityKeys keys;
   keys.index_value = entity.parent();
   for (const std::string& scope : entity.facet_scopes()) {

@@ -32,7 +32,7 @@ class FilterIndexProjection : public Projection {
   int version() const override { return 3; }
   absl::Status Apply(const v1::Event& event, FoldState& state) override;
 
-  static EntityKeys KeysOf(const v1::IndexedEntity& entity);
+  static EntityKeys KeysOf(absl::string_view name, const v1::IndexedEntity& entity);
 };
 
 }  // namespace runledger

@@ -18,9 +18,9 @@ int64_t RecordsProjection::SortNanos(const tekton::results::v1alpha2::Record& re
   }
 }
 
-EntityKeys RecordsProjection::KeysOf(const v1::StoredRecord& stored) {
+EntityKeys RecordsProjection::KeysOf(absl::string_view name, const v1::StoredRecord& stored) {
   const tekton::results::v1alpha2::Record& record = stored.record();
-  const absl::StatusOr<RecordName> parsed = ParseRecordName(record.name());
+  const absl::StatusOr<RecordName> parsed = ParseRecordName(name);
   EntityKeys keys;
   keys.uid_key = UidKey(record.uid());
   std::vector<std::string> scopes = {ScopeAll()};
@@ -40,6 +40,7 @@ absl::Status RecordsProjection::Apply(const v1::Event& event, FoldState& state) 
       v1::StoredRecord stored;
       *stored.mutable_record() = event.record();
       ClearDerivedFields(stored.mutable_record());
+      stored.mutable_record()->clear_name();  // the key holds it
       if (event.record().has_data()) {
         stored.mutable_record()->mutable_data()->clear_value();
         stored.set_data_sequence(event.sequence());

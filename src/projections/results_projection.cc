@@ -31,8 +31,8 @@ int64_t ResultsProjection::SortNanos(const Result& result, SortField field) {
   return 0;
 }
 
-EntityKeys ResultsProjection::KeysOf(const Result& result) {
-  const absl::StatusOr<ResultName> parsed = ParseResultName(result.name());
+EntityKeys ResultsProjection::KeysOf(absl::string_view name, const Result& result) {
+  const absl::StatusOr<ResultName> parsed = ParseResultName(name);
   EntityKeys keys;
   keys.uid_key = UidKey(result.uid());
   std::vector<std::string> scopes = {ScopeAll()};
@@ -52,6 +52,7 @@ absl::Status ResultsProjection::Apply(const v1::Event& event, FoldState& state) 
     case v1::RESULT_UPDATED: {
       Result stored = event.result();
       ClearDerivedFields(&stored);
+      stored.clear_name();  // the key holds it
       return FoldEntity(state, event.name(), &stored, &KeysOf);
     }
     case v1::RESULT_DELETED:

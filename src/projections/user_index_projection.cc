@@ -87,7 +87,7 @@ std::string UserIndexProjection::UidOfPosting(absl::string_view key) {
   return UidOfIndexKey(key, uid_at, SortField::kUid);
 }
 
-EntityKeys UserIndexProjection::KeysOf(const v1::UserIndexEntry& entity) {
+EntityKeys UserIndexProjection::KeysOf(absl::string_view, const v1::UserIndexEntry& entity) {
   EntityKeys keys;
   AppendOrderedNanos(entity.create_nanos(), &keys.index_value);
   absl::StrAppend(&keys.index_value, entity.parent());

@@ -46,7 +46,7 @@ class UserIndexProjection : public Projection {
   int version() const override { return 1; }
   absl::Status Apply(const v1::Event& event, FoldState& state) override;
 
-  static EntityKeys KeysOf(const v1::UserIndexEntry& entity);
+  static EntityKeys KeysOf(absl::string_view name, const v1::UserIndexEntry& entity);
 
   // Encoded values (without the 'V' tag).
   static std::string EncodeString(absl::string_view value);  // 's' value '\0'

@@ -243,8 +243,8 @@ class IndexCursor : public CandidateSource {
 
 // The postings of several facet scopes (an `in` list, or every scope with a prefix), the key
 // ranges of a user index, or the records of one result, merged into the plan's order: read
-// whole, then served after the cursor, sorted as far as asked for. Gives up (complete() is false) beyond kMaxCandidates, where walking
-// the core index is the better plan.
+// whole, then served after the cursor, sorted as far as asked for. Gives up (complete() is false)
+// beyond kMaxCandidates, where walking the core index is the better plan.
 class SortedPostings : public CandidateSource {
  public:
   static constexpr size_t kMaxCandidates = 200000;
@@ -278,8 +278,7 @@ class SortedPostings : public CandidateSource {
 
   // Takes ownership of `it`, an iterator over the records projection: the records under the
   // 'N' key prefix `members` (ResultRecordsPrefix), placed by their stored state.
-  SortedPostings(rocksdb::Iterator* it, const Plan& plan, absl::string_view members)
-      : plan_(plan) {
+  SortedPostings(rocksdb::Iterator* it, const Plan& plan, absl::string_view members) : plan_(plan) {
     std::unique_ptr<rocksdb::Iterator> owned(it);
     absl::Status collected = CollectMembers(it, members);
     Finish(it->status());
@@ -362,7 +361,8 @@ class SortedPostings : public CandidateSource {
   // over the limit.
   absl::Status CollectMembers(rocksdb::Iterator* it, absl::string_view prefix) {
     v1::StoredRecord stored;
-    for (it->Seek(ToSlice(prefix)); it->Valid() && it->key().starts_with(ToSlice(prefix)); it->Next()) {
+    for (it->Seek(ToSlice(prefix)); it->Valid() && it->key().starts_with(ToSlice(prefix));
+         it->Next()) {
       if (!stored.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
         return absl::DataLossError(absl::StrCat("malformed stored record ", ToView(it->key())));
       }
