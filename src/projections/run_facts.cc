@@ -73,19 +73,23 @@ RunFacts FactsOf(const RecordView& record) {
   facts.parent = std::string(record.name.substr(0, record.name.find('/')));
   facts.type = std::string(record.data_type);
   if (record.data.empty()) return facts;
+  simdjson::ondemand::document* doc = record.parsed_data;
   // Folds and fallbacks call this for every record: keep one parser per thread.
   thread_local simdjson::ondemand::parser parser;
-  simdjson::ondemand::document doc;
-  if (parser.iterate(PaddedCopy(std::string_view(record.data.data(), record.data.size())))
-          .get(doc) != simdjson::SUCCESS)
-    return facts;
-  facts.namespace_name = StringAt(doc, "/metadata/namespace");
-  facts.pipeline = StringAt(doc, "/metadata/labels/tekton.dev~1pipeline");
-  facts.repository = StringAt(doc, "/metadata/annotations/pipelinesascode.tekton.dev~1repository");
-  facts.created_micros = MicrosAt(doc, "/metadata/creationTimestamp");
-  facts.started_micros = MicrosAt(doc, "/status/startTime");
-  facts.completed_micros = MicrosAt(doc, "/status/completionTime");
-  facts.bucket = BucketAt(doc);
+  simdjson::ondemand::document own;
+  if (doc == nullptr) {
+    if (parser.iterate(PaddedCopy(std::string_view(record.data.data(), record.data.size())))
+            .get(own) != simdjson::SUCCESS)
+      return facts;
+    doc = &own;
+  }
+  facts.namespace_name = StringAt(*doc, "/metadata/namespace");
+  facts.pipeline = StringAt(*doc, "/metadata/labels/tekton.dev~1pipeline");
+  facts.repository = StringAt(*doc, "/metadata/annotations/pipelinesascode.tekton.dev~1repository");
+  facts.created_micros = MicrosAt(*doc, "/metadata/creationTimestamp");
+  facts.started_micros = MicrosAt(*doc, "/status/startTime");
+  facts.completed_micros = MicrosAt(*doc, "/status/completionTime");
+  facts.bucket = BucketAt(*doc);
   return facts;
 }
 

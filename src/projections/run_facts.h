@@ -50,7 +50,8 @@ struct RunFacts {
   }
 };
 
-// The facts of `record` (named `<parent>/results/<r>/records/<id>`).
+// The facts of `record` (named `<parent>/results/<r>/records/<id>`), read from its parsed data
+// when the view carries it, else from a parse of its own.
 RunFacts FactsOf(const RecordView& record);
 
 StatusBucket BucketOfReason(absl::string_view reason);

@@ -8,7 +8,6 @@
 #include "src/common/time_util.h"
 #include "src/query/cel/parser.h"
 #include "src/query/filter_env_constants.h"
-#include "src/query/json_value.h"
 
 namespace runledger {
 namespace {
@@ -133,12 +132,16 @@ absl::StatusOr<std::unique_ptr<const Filter>> Filter::Compile(std::string_view t
 }
 
 bool Filter::Matches(const RecordView& record) const {
+  thread_local JsonDocument data;
+  data.Bind(std::string_view(record.data.data(), record.data.size()));
+  return Matches(record, data);
+}
+
+bool Filter::Matches(const RecordView& record, const JsonDocument& data) const {
   RecordNameView name;
   if (!SplitStoredRecordName(record.name, &name)) return false;
-  // CEL values and simdjson take std::string_view, which Debian's abseil does not alias.
+  // CEL values take std::string_view, which Debian's abseil does not alias.
   const auto std_view = [](absl::string_view v) { return std::string_view(v.data(), v.size()); };
-  thread_local JsonDocument data;
-  data.Bind(std_view(record.data));
   Value slots[kRecordSlots];
   slots[kRecordParent] = Value::StringView(std_view(name.parent));
   slots[kResultName] = Value::StringView(std_view(name.result));

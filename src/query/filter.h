@@ -21,6 +21,7 @@
 #include "src/query/cel/ast.h"
 #include "src/query/cel/evaluator.h"
 #include "src/query/filter_plan.h"
+#include "src/query/json_value.h"
 #include "tekton/results/v1alpha2/resources.pb.h"
 
 namespace runledger {
@@ -31,6 +32,9 @@ class Filter {
                                                                FilterTarget target);
 
   bool Matches(const RecordView& record) const;
+  // The same, with the record's data already bound to `data` (so that a caller can read more of
+  // it without parsing it again).
+  bool Matches(const RecordView& record, const JsonDocument& data) const;
   bool Matches(const tekton::results::v1alpha2::Record& record) const {
     return Matches(RecordView::Of(record));
   }

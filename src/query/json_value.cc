@@ -103,14 +103,26 @@ Value Materialize(ondemand::value value) {
 JsonDocument::JsonDocument() { nodes_.emplace_back(this, ""); }
 
 void JsonDocument::Bind(std::string_view json) {
-  nodes_.erase(nodes_.begin() + 1, nodes_.end());
   if (json.size() + simdjson::SIMDJSON_PADDING > buffer_.size()) {
-    buffer_ = simdjson::padded_string(json.size() * 2 + 64);
+    buffer_ = simdjson::padded_string(json.size() * 2 + simdjson::SIMDJSON_PADDING);
   }
   std::copy(json.begin(), json.end(), buffer_.data());
-  size_ = json.size();
-  valid_ =
-      parser_.iterate(buffer_.data(), size_, buffer_.size()).get(document_) == simdjson::SUCCESS;
+  Iterate(buffer_.data(), json.size(), buffer_.size());
+}
+
+void JsonDocument::Bind(std::string_view json, std::string_view enclosing) {
+  const char* end = enclosing.data() + enclosing.size();
+  if (json.data() < enclosing.data() || json.data() + json.size() > end ||
+      static_cast<size_t>(end - (json.data() + json.size())) < simdjson::SIMDJSON_PADDING) {
+    Bind(json);
+    return;
+  }
+  Iterate(json.data(), json.size(), static_cast<size_t>(end - json.data()));
+}
+
+void JsonDocument::Iterate(const char* data, size_t size, size_t capacity) {
+  nodes_.erase(nodes_.begin() + 1, nodes_.end());
+  valid_ = parser_.iterate(data, size, capacity).get(document_) == simdjson::SUCCESS;
 }
 
 Value JsonDocument::NewNode(std::string pointer) const {

@@ -30,8 +30,17 @@ class JsonDocument {
   // root(). Invalid JSON binds a root whose every use is an error.
   void Bind(std::string_view json);
 
+  // Binds `json`, a part of `enclosing`, in place when enough of `enclosing` follows it to serve
+  // as simdjson's padding (which simdjson reads but never interprets), else as Bind(json) does.
+  // In place, `enclosing` must outlive the binding.
+  void Bind(std::string_view json, std::string_view enclosing);
+
   // The root as a lazy CEL value.
   cel::Value root() const { return cel::Value::Lazy(&nodes_.front()); }
+
+  // The bound document as simdjson iterates it, for readers of other values of the same JSON
+  // (each at_pointer() rewinds it); null when the JSON did not parse.
+  simdjson::ondemand::document* parsed() const { return valid_ ? &document_ : nullptr; }
 
  private:
   // A value at a JSON Pointer inside the bound document.
@@ -49,6 +58,8 @@ class JsonDocument {
     std::string pointer_;
   };
 
+  // Starts iterating the `size` bytes at `data`, of which `capacity` are readable.
+  void Iterate(const char* data, size_t size, size_t capacity);
   // Finds the value at `pointer` (TAPE_ERROR when the document did not parse).
   simdjson::error_code Lookup(const std::string& pointer, simdjson::ondemand::value* value) const;
   // The value at `pointer`, as a CEL value: scalars directly, objects and arrays as new nodes.
@@ -60,7 +71,6 @@ class JsonDocument {
 
   mutable simdjson::ondemand::parser parser_;
   simdjson::padded_string buffer_;
-  size_t size_ = 0;
   mutable simdjson::ondemand::document document_;
   bool valid_ = false;
   // nodes_.front() is the root; the rest live until the next Bind(). A deque keeps them in

@@ -4,11 +4,13 @@
 #include <atomic>
 #include <memory>
 #include <optional>
+#include <string_view>
 #include <thread>
 #include <vector>
 
 #include "src/log/event_log.h"
 #include "src/log/event_view.h"
+#include "src/query/json_value.h"
 
 namespace runledger {
 namespace {
@@ -47,26 +49,38 @@ class RangeScan {
         return absl::CancelledError("the request was cancelled during a scan of the log");
       }
       // Most events are passed over: look at them in place, without decoding them.
-      if (!DecodeEventView(ToView(it->value()), &view)) return EventLog::Undecodable(sequence);
+      const absl::string_view event = ToView(it->value());
+      if (!DecodeEventView(event, &view)) return EventLog::Undecodable(sequence);
       if (view.kind != v1::RECORD_CREATED && view.kind != v1::RECORD_UPDATED) continue;
       if (!request_.in_scope(view.name)) continue;
-      if (request_.filter != nullptr && !request_.filter->Matches(view.record)) continue;
-      if (!IsLatest(view.name, sequence)) continue;
-      if (!visit_(thread, view.record, ToView(it->value()))) stop_->store(true);
+      // A superseded event is dropped before its JSON is parsed, when the table can tell.
+      const std::optional<bool> latest = KnownLatest(sequence);
+      if (latest == false) continue;
+      if (request_.filter != nullptr) {
+        // Parsed once, in place in the event's bytes, for the filter and then the visitor.
+        json_.Bind(ToStd(view.record.data), ToStd(event));
+        if (!request_.filter->Matches(view.record, json_)) continue;
+        view.record.parsed_data = json_.parsed();
+      }
+      if (!latest && !IsLatestInHistory(view.name, sequence)) continue;
+      if (!visit_(thread, view.record, event)) stop_->store(true);
     }
     if (!history_->status().ok()) return FromRocks(history_->status());
     return FromRocks(it->status());
   }
 
  private:
-  // Whether event `sequence` of entity `name` was still the entity's latest at the pass's head:
-  // from the successor table when it can tell, else from the history index.
-  bool IsLatest(absl::string_view name, uint64_t sequence) {
-    if (request_.successors != nullptr) {
-      if (std::optional<bool> latest = request_.successors->IsLatest(sequence, head_)) {
-        return *latest;
-      }
-    }
+  static std::string_view ToStd(absl::string_view v) { return {v.data(), v.size()}; }
+
+  // Whether event `sequence` was still its entity's latest at the pass's head, when the
+  // successor table can tell.
+  std::optional<bool> KnownLatest(uint64_t sequence) const {
+    if (request_.successors == nullptr) return std::nullopt;
+    return request_.successors->IsLatest(sequence, head_);
+  }
+
+  // The same, told by the history index of entity `name`.
+  bool IsLatestInHistory(absl::string_view name, uint64_t sequence) {
     history_->SeekForPrev(EventLog::HistoryKey(name, head_));
     return history_->Valid() &&
            EventLog::HistorySequence(ToView(history_->key()), name) == std::optional(sequence);
@@ -79,6 +93,7 @@ class RangeScan {
   const uint64_t head_;
   std::atomic<bool>* stop_;
   std::unique_ptr<rocksdb::Iterator> history_;
+  JsonDocument json_;  // the current event's record data, when a filter reads it
 };
 
 }  // namespace

@@ -4,9 +4,10 @@
 // loading each record (a random read of its log event) costs far more than reading the log in
 // order: each log block is then decompressed once, and the pass splits across threads by
 // sequence range. An event matches when its record is in scope and passes the filter; it counts
-// only if it is still its record's latest event at the pass's head (told by the successor table,
-// or a seek in the per-entity history index), so updated and deleted records answer with their
-// current state only.
+// only if it is still its record's latest event at the pass's head (told by the successor table
+// before the filter runs, or else by a seek in the per-entity history index after it), so updated
+// and deleted records answer with their current state only. Each event's JSON is parsed at most
+// once, in place in the log block when the event's bytes leave room for simdjson's padding.
 #ifndef RUNLEDGER_QUERY_LOG_SCAN_H_
 #define RUNLEDGER_QUERY_LOG_SCAN_H_
 
@@ -36,7 +37,8 @@ struct LogScanRequest {
 // Receives each current record that matches, as views into `event`, the stored bytes of the
 // runledger.v1.Event that holds it (decode those for the record's other fields), with the index of
 // the scanning thread that found it (0 to threads - 1): calls with different indexes run
-// concurrently. Returns false to stop the scan (ScanLogForRecords still returns OK).
+// concurrently. When a filter read the record's data, the view carries that parse
+// (RecordView::parsed_data). Returns false to stop the scan (ScanLogForRecords still returns OK).
 using LogScanVisitor =
     std::function<bool(int thread, const RecordView& record, absl::string_view event)>;
 
