@@ -6,6 +6,7 @@
 // with --facts, the summary facts of each match). Prints wall and process CPU time per pass.
 //
 //   build/runledger-scan-bench --data-dir DIR [--filter F] [--threads 2] [--passes 3] [--facts]
+//                              [--events N]
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -42,6 +43,8 @@ int Run(int argc, char** argv) {
           "data.spec.timeout == '1h0m0s' && size(data.status.childReferences) > 3"))(
       "threads", "Scan threads", cxxopts::value<int>()->default_value("2"))(
       "passes", "Passes to time", cxxopts::value<int>()->default_value("3"))(
+      "events", "Read only the first N events (0: all; for callgrind)",
+      cxxopts::value<uint64_t>()->default_value("0"))(
       "facts", "Take each match's summary facts, as the summary fallback does");
   const cxxopts::ParseResult args = spec.parse(argc, argv);
   if (args.count("data-dir") == 0) {
@@ -66,10 +69,11 @@ int Run(int argc, char** argv) {
     std::cerr << last.status() << "\n";
     return 1;
   }
-  const uint64_t head = *last;
+  const uint64_t events = args["events"].as<uint64_t>();
+  const uint64_t head = events > 0 ? std::min(events, *last) : *last;
   std::printf("log: %llu events, %llu bytes of SST files (%.0f bytes/event)\n",
-              static_cast<unsigned long long>(head), static_cast<unsigned long long>(log_bytes),
-              static_cast<double>(log_bytes) / static_cast<double>(std::max<uint64_t>(head, 1)));
+              static_cast<unsigned long long>(*last), static_cast<unsigned long long>(log_bytes),
+              static_cast<double>(log_bytes) / static_cast<double>(std::max<uint64_t>(*last, 1)));
   const bool facts = args.count("facts") > 0;
   SuccessorTable successors(database->get());
   LogScanRequest request{filter->get(), [](absl::string_view) { return true; },
