@@ -3,8 +3,11 @@
 // object, strings only), from a parse of its own or from one a filter already walked.
 #include "src/projections/run_facts.h"
 
+#include <random>
 #include <string>
 
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
 #include "gtest/gtest.h"
 #include "src/query/filter.h"
 #include "src/query/json_value.h"
@@ -108,6 +111,67 @@ TEST(RunFactsTest, AParseAFilterWalkedGivesTheSameFacts) {
   EXPECT_EQ(walked.duration_micros(), int64_t{9250000});
   EXPECT_EQ(walked.duration_micros(), fresh.duration_micros());
   EXPECT_EQ(walked.bucket, StatusBucket::kSucceeded);
+}
+
+// ParseMicros as absl::ParseTime(RFC3339_full) reads a time, rounded half to even.
+std::optional<int64_t> ReferenceMicros(const std::string& text) {
+  absl::Time t;
+  std::string error;
+  if (!absl::ParseTime(absl::RFC3339_full, text, &t, &error)) return std::nullopt;
+  const absl::Duration d = t - absl::UnixEpoch();
+  const int64_t floor = absl::ToInt64Microseconds(absl::Floor(d, absl::Microseconds(1)));
+  const int64_t rest = absl::ToInt64Nanoseconds(d - absl::Microseconds(floor));
+  return (rest > 500 || (rest == 500 && floor % 2 != 0)) ? floor + 1 : floor;
+}
+
+TEST(RunFactsTest, ParseMicrosReadsTimesAsAbslParseTimeDoes) {
+  std::vector<std::string> texts = {"2026-01-01T00:00:00Z",
+                                    "2024-02-29T23:59:59.999999500Z",
+                                    "2023-02-29T00:00:00Z",
+                                    "2026-04-31T00:00:00Z",
+                                    "2026-01-01T24:00:00Z",
+                                    "2026-01-01T00:60:00Z",
+                                    "2026-01-01T00:00:60Z",
+                                    "2026-01-01t00:00:00z",
+                                    "2026-01-01T00:00:00.Z",
+                                    "2026-01-01T00:00:00.1234567891Z",
+                                    "2026-01-01T00:00:00.0000005Z",
+                                    "2026-01-01T00:00:00.0000015Z",
+                                    "2026-01-01T00:00:00+05:30",
+                                    "2026-01-01T00:00:00-23:59",
+                                    "2026-01-01T00:00:00+24:00",
+                                    "2026-01-01T00:00:00+0530",
+                                    "2026-01-01T00:00:00",
+                                    " 2026-01-01T00:00:00Z",
+                                    "2026-01-01T00:00:00Z ",
+                                    "20260-01-01T00:00:00Z",
+                                    "2026-1-01T00:00:00Z",
+                                    "2026-01-01T00:00:00ZZ",
+                                    "",
+                                    "yesterday",
+                                    "0000-01-01T00:00:00Z",
+                                    "9999-12-31T23:59:59.999999999+00:00",
+                                    "2026-13-01T00:00:00Z",
+                                    "2026-00-10T00:00:00Z"};
+  std::mt19937 random(11);
+  for (int i = 0; i < 2000; ++i) {
+    const int fraction_digits = static_cast<int>(random() % 11);
+    std::string fraction;
+    for (int d = 0; d < fraction_digits; ++d) fraction += static_cast<char>('0' + random() % 10);
+    const int zone = static_cast<int>(random() % 3);
+    texts.push_back(absl::StrCat(
+        1900 + random() % 250, "-", absl::Dec(1 + random() % 12, absl::kZeroPad2), "-",
+        absl::Dec(1 + random() % 31, absl::kZeroPad2), "T",
+        absl::Dec(random() % 24, absl::kZeroPad2), ":", absl::Dec(random() % 60, absl::kZeroPad2),
+        ":", absl::Dec(random() % 61, absl::kZeroPad2), fraction_digits > 0 ? "." : "", fraction,
+        zone == 0 ? "Z" : (zone == 1 ? "+" : "-"),
+        zone == 0 ? ""
+                  : absl::StrCat(absl::Dec(random() % 24, absl::kZeroPad2), ":",
+                                 absl::Dec(random() % 60, absl::kZeroPad2))));
+  }
+  for (const std::string& text : texts) {
+    EXPECT_EQ(ParseMicros(text), ReferenceMicros(text)) << text;
+  }
 }
 
 }  // namespace

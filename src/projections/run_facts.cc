@@ -4,6 +4,8 @@
 #include <bitset>
 #include <string_view>
 
+#include "absl/strings/ascii.h"
+#include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 #include "simdjson.h"
 #include "src/common/padded_json.h"
@@ -129,6 +131,60 @@ void ReadFacts(ondemand::document& doc, RunFacts* facts) {
              });
 }
 
+// The digits text[pos, pos + n) as a number; nullopt if any is not a digit.
+std::optional<int> Digits(absl::string_view text, size_t pos, size_t n) {
+  int value = 0;
+  for (size_t i = pos; i < pos + n; ++i) {
+    if (!absl::ascii_isdigit(text[i])) return std::nullopt;
+    value = value * 10 + (text[i] - '0');
+  }
+  return value;
+}
+
+// The time of `text` when it has the layout almost every record uses,
+// YYYY-MM-DDTHH:MM:SS[.fraction of 1 to 9 digits](Z|+HH:MM|-HH:MM), with every field in range;
+// nullopt for anything else (which absl::ParseTime then reads, or rejects). Several times faster
+// than absl::ParseTime, which interprets its format string for every time it parses.
+std::optional<absl::Time> ParseCommonRfc3339(absl::string_view text) {
+  if (text.size() < 20 || text[4] != '-' || text[7] != '-' || text[10] != 'T' || text[13] != ':' ||
+      text[16] != ':') {
+    return std::nullopt;
+  }
+  const std::optional<int> year = Digits(text, 0, 4), month = Digits(text, 5, 2),
+                           day = Digits(text, 8, 2), hour = Digits(text, 11, 2),
+                           minute = Digits(text, 14, 2), second = Digits(text, 17, 2);
+  if (!year || !month || !day || !hour || !minute || !second || *hour > 23 || *minute > 59 ||
+      *second > 59) {
+    return std::nullopt;
+  }
+  size_t pos = 19;
+  int64_t nanos = 0;
+  if (text[pos] == '.') {
+    size_t digits = 0;
+    while (pos + 1 + digits < text.size() && absl::ascii_isdigit(text[pos + 1 + digits])) {
+      ++digits;
+    }
+    if (digits == 0 || digits > 9) return std::nullopt;
+    nanos = *Digits(text, pos + 1, digits);
+    for (size_t i = digits; i < 9; ++i) nanos *= 10;
+    pos += 1 + digits;
+  }
+  int offset_seconds = 0;
+  if (text.substr(pos) != "Z") {
+    if (text.size() != pos + 6 || (text[pos] != '+' && text[pos] != '-') || text[pos + 3] != ':') {
+      return std::nullopt;
+    }
+    const std::optional<int> hours = Digits(text, pos + 1, 2), minutes = Digits(text, pos + 4, 2);
+    if (!hours || !minutes || *hours > 23 || *minutes > 59) return std::nullopt;
+    offset_seconds = (text[pos] == '-' ? -1 : 1) * (*hours * 3600 + *minutes * 60);
+  }
+  const absl::CivilSecond civil(*year, *month, *day, *hour, *minute, *second);
+  // A day the month does not have (February 30) normalizes to another: not this layout's.
+  if (civil.month() != *month || civil.day() != *day) return std::nullopt;
+  return absl::FromCivil(civil, absl::UTCTimeZone()) - absl::Seconds(offset_seconds) +
+         absl::Nanoseconds(nanos);
+}
+
 }  // namespace
 
 StatusBucket BucketOfReason(absl::string_view reason) {
@@ -140,11 +196,15 @@ StatusBucket BucketOfReason(absl::string_view reason) {
 }
 
 std::optional<int64_t> ParseMicros(absl::string_view rfc3339) {
-  absl::Time t;
-  std::string error;
-  if (!absl::ParseTime(absl::RFC3339_full, rfc3339, &t, &error)) return std::nullopt;
+  std::optional<absl::Time> t = ParseCommonRfc3339(rfc3339);
+  if (!t) {
+    absl::Time parsed;
+    std::string error;
+    if (!absl::ParseTime(absl::RFC3339_full, rfc3339, &parsed, &error)) return std::nullopt;
+    t = parsed;
+  }
   // Round half to even, as PostgreSQL does when it stores a timestamp.
-  const absl::Duration since_epoch = t - absl::UnixEpoch();
+  const absl::Duration since_epoch = *t - absl::UnixEpoch();
   const int64_t floor_micros =
       absl::ToInt64Microseconds(absl::Floor(since_epoch, absl::Microseconds(1)));
   const int64_t rest_nanos =
