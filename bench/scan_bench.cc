@@ -4,9 +4,11 @@
 // summary fallback (log_scan.h) in process, without gRPC: the time is the pass itself (reading
 // and decompressing the log, decoding events, evaluating the filter, the currentness check and,
 // with --facts, the summary facts of each match). Prints wall and process CPU time per pass.
+// With --gets, then times point reads of random events, as GetRecord reads the log (what a
+// log block size costs a point read).
 //
 //   build/runledger-scan-bench --data-dir DIR [--filter F] [--threads 2] [--passes 3] [--facts]
-//                              [--events N]
+//                              [--events N] [--gets N]
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -15,6 +17,8 @@
 #include <cstdio>
 #include <iostream>
 #include <memory>
+#include <random>
+#include <string>
 
 #include "absl/strings/string_view.h"
 #include "cxxopts.hpp"
@@ -34,6 +38,26 @@ double CpuSeconds() {
          (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
 }
 
+// Reads `gets` random events of [1, head] one at a time, as GetRecord reads a record's event (each
+// read decompresses the event's block unless the block cache holds it), and prints CPU per read.
+int TimePointReads(const Database& database, uint64_t head, int gets) {
+  if (gets <= 0) return 0;
+  std::mt19937_64 random(7);
+  std::string value;
+  const double cpu = CpuSeconds();
+  for (int i = 0; i < gets; ++i) {
+    const rocksdb::Status s =
+        database.db()->Get(rocksdb::ReadOptions(), database.family(kLogFamily),
+                           EventLog::LogKey(1 + random() % head), &value);
+    if (!s.ok()) {
+      std::cerr << s.ToString() << "\n";
+      return 1;
+    }
+  }
+  std::printf("%d point reads: %.2f us CPU/read\n", gets, (CpuSeconds() - cpu) * 1e6 / gets);
+  return 0;
+}
+
 int Run(int argc, char** argv) {
   cxxopts::Options spec("runledger-scan-bench", "Times one pass over the log for a filter.");
   spec.add_options()("data-dir", "Data directory of a stopped server",
@@ -45,6 +69,8 @@ int Run(int argc, char** argv) {
       "passes", "Passes to time", cxxopts::value<int>()->default_value("3"))(
       "events", "Read only the first N events (0: all; for callgrind)",
       cxxopts::value<uint64_t>()->default_value("0"))(
+      "gets", "Then time N point reads of random events, as GetRecord's read of the log",
+      cxxopts::value<int>()->default_value("0"))(
       "facts", "Take each match's summary facts, as the summary fallback does");
   const cxxopts::ParseResult args = spec.parse(argc, argv);
   if (args.count("data-dir") == 0) {
@@ -104,7 +130,7 @@ int Run(int argc, char** argv) {
                 static_cast<unsigned long long>(matches.load()), wall, cpu_used,
                 cpu_used * 1e6 / static_cast<double>(request.head));
   }
-  return 0;
+  return TimePointReads(**database, head, args["gets"].as<int>());
 }
 
 }  // namespace
