@@ -29,7 +29,8 @@ using tekton::results::v1alpha2::Record;
 using tekton::results::v1alpha2::Result;
 
 // The entities a request covers, by name: one parent or all, and for records one result id or
-// all.
+// all. Contains() takes stored names (valid since they were written): a pass over the log asks it
+// for every record event, so a record name is split in place, not parsed again.
 struct NameScope {
   bool records = false;
   std::string parent;  // kWildcard for all
@@ -37,9 +38,9 @@ struct NameScope {
 
   bool Contains(absl::string_view name) const {
     if (records) {
-      absl::StatusOr<RecordName> r = ParseRecordName(name);
-      return r.ok() && (parent == kWildcard || r->parent == parent) &&
-             (result == kWildcard || r->result == result);
+      RecordNameView r;
+      return SplitStoredRecordName(name, &r) && (parent == kWildcard || r.parent == parent) &&
+             (result == kWildcard || r.result == result);
     }
     absl::StatusOr<ResultName> r = ParseResultName(name);
     return r.ok() && (parent == kWildcard || r->parent == parent);
