@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "gtest/gtest.h"
+#include "src/query/filter.h"
 #include "src/query/json_value.h"
 
 namespace runledger {
@@ -52,6 +53,24 @@ TEST(JsonDocumentTest, PaddingBytesDoNotChangeWhatIsRead) {
   document.Bind(std::string_view(buffer).substr(0, kJson.size()), buffer);
   EXPECT_EQ(Lookup(document, "/spec/timeout", buffer).second, "\"1h0m0s\"");
   EXPECT_EQ(Lookup(document, "/n/2", buffer).second, "3");
+}
+
+// size() of a path reads the value its lookup found when nothing moved in between, and looks it up
+// again when something did.
+TEST(JsonDocumentTest, SizesAreRightWhateverWasReadInBetween) {
+  const std::string json = R"({"a":["x","y"],"b":[1,2,3],"o":{"k":1},"s":"text"})";
+  const RecordView record{"ns/results/r/records/x", "tekton.dev/v1.TaskRun", json};
+  for (const char* text : {
+           "size(data.a) == 2 && size(data.b) == 3 && size(data.o) == 1",
+           "[data.a, data.b, data.o].map(x, size(x)) == [2, 3, 1]",
+           "size(data.a) == 2 && data.a[1] == 'y' && size(data.a) == 2 && data.b[2] == 3.0",
+           "data.b.exists(v, v == 3.0) && size(data.b) == 3 && size(data.s) == 4",
+       }) {
+    absl::StatusOr<std::unique_ptr<const Filter>> filter =
+        Filter::Compile(text, FilterTarget::kRecords);
+    ASSERT_TRUE(filter.ok()) << filter.status();
+    EXPECT_TRUE((*filter)->Matches(record)) << text;
+  }
 }
 
 }  // namespace

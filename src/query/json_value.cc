@@ -125,14 +125,15 @@ void JsonDocument::Iterate(const char* data, size_t size, size_t capacity) {
   valid_ = parser_.iterate(data, size, capacity).get(document_) == simdjson::SUCCESS;
 }
 
-Value JsonDocument::NewNode(std::string pointer) const {
-  nodes_.emplace_back(this, std::move(pointer));
+Value JsonDocument::NewNode(std::string pointer, ondemand::value found) const {
+  nodes_.emplace_back(this, std::move(pointer), found, moves_);
   return Value::Lazy(&nodes_.back());
 }
 
 simdjson::error_code JsonDocument::Lookup(const std::string& pointer,
                                           ondemand::value* value) const {
   if (!valid_) return simdjson::TAPE_ERROR;
+  ++moves_;
   return document_.at_pointer(pointer).get(*value);
 }
 
@@ -142,15 +143,9 @@ Value JsonDocument::At(const std::string& pointer) const {
   ondemand::json_type type;
   if (auto e = value.type().get(type)) return NotFound(e);
   if (type == ondemand::json_type::object || type == ondemand::json_type::array) {
-    return NewNode(pointer);
+    return NewNode(pointer, value);
   }
   return Scalar(value, type);
-}
-
-Value JsonDocument::Materialize(const std::string& pointer) const {
-  ondemand::value value;
-  if (auto error = Lookup(pointer, &value)) return NotFound(error);
-  return runledger::Materialize(value);
 }
 
 std::string JsonDocument::Node::PointerTo(const PathStep* steps, size_t n) const {
@@ -178,11 +173,22 @@ Value JsonDocument::Node::Has(const PathStep* steps, size_t n) const {
   return Value::Bool(true);
 }
 
-Value JsonDocument::Node::Resolve() const { return doc_->Materialize(pointer_); }
+Value JsonDocument::Node::Resolve() const {
+  ondemand::value value;
+  if (auto error = Find(&value)) return NotFound(error);
+  return runledger::Materialize(value);
+}
+
+simdjson::error_code JsonDocument::Node::Find(ondemand::value* value) const {
+  if (found_at_ != doc_->moves_) return doc_->Lookup(pointer_, value);
+  *value = found_;
+  ++doc_->moves_;  // reading it moves the iterator
+  return simdjson::SUCCESS;
+}
 
 Value JsonDocument::Node::Size() const {
   ondemand::value value;
-  simdjson::error_code error = doc_->Lookup(pointer_, &value);
+  simdjson::error_code error = Find(&value);
   if (error) return NotFound(error);
   ondemand::json_type type;
   if (auto e = value.type().get(type)) return NotFound(e);

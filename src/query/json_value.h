@@ -11,6 +11,7 @@
 #ifndef RUNLEDGER_QUERY_JSON_VALUE_H_
 #define RUNLEDGER_QUERY_JSON_VALUE_H_
 
+#include <cstdint>
 #include <deque>
 #include <string>
 #include <string_view>
@@ -40,13 +41,20 @@ class JsonDocument {
 
   // The bound document as simdjson iterates it, for readers of other values of the same JSON
   // (each at_pointer() rewinds it); null when the JSON did not parse.
-  simdjson::ondemand::document* parsed() const { return valid_ ? &document_ : nullptr; }
+  simdjson::ondemand::document* parsed() const {
+    ++moves_;  // the reader moves the iterator
+    return valid_ ? &document_ : nullptr;
+  }
 
  private:
   // A value at a JSON Pointer inside the bound document.
   class Node final : public cel::LazyValue {
    public:
     Node(const JsonDocument* doc, std::string pointer) : doc_(doc), pointer_(std::move(pointer)) {}
+    // A node whose value the document's lookup number `found_at` just found.
+    Node(const JsonDocument* doc, std::string pointer, simdjson::ondemand::value found,
+         uint64_t found_at)
+        : doc_(doc), pointer_(std::move(pointer)), found_(found), found_at_(found_at) {}
     cel::Value Path(const cel::PathStep* steps, size_t n) const override;
     cel::Value Has(const cel::PathStep* steps, size_t n) const override;
     cel::Value Resolve() const override;
@@ -54,8 +62,12 @@ class JsonDocument {
 
    private:
     std::string PointerTo(const cel::PathStep* steps, size_t n) const;
+    // The value at pointer_, found again unless the document has not moved since it was found.
+    simdjson::error_code Find(simdjson::ondemand::value* value) const;
     const JsonDocument* doc_;
     std::string pointer_;
+    simdjson::ondemand::value found_;
+    uint64_t found_at_ = 0;  // the lookup that found found_; 0 for none
   };
 
   // Starts iterating the `size` bytes at `data`, of which `capacity` are readable.
@@ -64,15 +76,18 @@ class JsonDocument {
   simdjson::error_code Lookup(const std::string& pointer, simdjson::ondemand::value* value) const;
   // The value at `pointer`, as a CEL value: scalars directly, objects and arrays as new nodes.
   cel::Value At(const std::string& pointer) const;
-  // The value at `pointer` fully materialised.
-  cel::Value Materialize(const std::string& pointer) const;
-  // Appends a node for `pointer` and returns it as a lazy value.
-  cel::Value NewNode(std::string pointer) const;
+  // Appends a node for `pointer`, whose value the last lookup found, and returns it as a lazy
+  // value.
+  cel::Value NewNode(std::string pointer, simdjson::ondemand::value found) const;
 
   mutable simdjson::ondemand::parser parser_;
   simdjson::padded_string buffer_;
   mutable simdjson::ondemand::document document_;
   bool valid_ = false;
+  // Numbers every move of the document's iterator: a value found by move N stays readable while
+  // moves_ is N (so that size(data.x) reads the array its path lookup just found, without a
+  // second walk from the root).
+  mutable uint64_t moves_ = 1;
   // nodes_.front() is the root; the rest live until the next Bind(). A deque keeps them in
   // place as it grows.
   mutable std::deque<Node> nodes_;
