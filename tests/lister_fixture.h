@@ -64,7 +64,9 @@ class ListerFixture {
     store_ = std::move(*store);
     ingestor_ = std::make_unique<Ingestor>(&store_->log(), &store_->reader());
     lister_ = std::make_unique<Lister>(store_.get());
-    log_scan_lister_ = std::make_unique<Lister>(store_.get(), /*ordered_scan_budget=*/0);
+    Lister::Limits log_scan;
+    log_scan.ordered_scan_budget = 0;
+    log_scan_lister_ = std::make_unique<Lister>(store_.get(), log_scan);
   }
 
   rpc::Result CreateResult(const std::string& name, const rpc::Result& body = {}) {

@@ -128,6 +128,23 @@ INSTANTIATE_TEST_SUITE_P(AllScopesOrdersAndSizes, ListerPagingTest,
                            return name;
                          });
 
+TEST_F(ListerPagingTest, AResultTooLargeToSortInMemoryIsListedFromItsParentsScope) {
+  // One result's records are sorted in memory up to a limit; past it the list walks the
+  // parent's ordering index and keeps only that result's records, in the same order.
+  Lister::Limits limits;
+  limits.max_sorted_candidates = 3;
+  const Lister lister(&fixture_->store(), limits);
+  const std::vector<rpc::Record> expected = RecordsIn("p/results/r");
+  for (const std::string order_by : {"", "create_time desc", "update_time asc"}) {
+    absl::StatusOr<Paged<rpc::Record>> paged = ListAll<rpc::Record>(
+        ListRecordsReq("p/results/r", 0, order_by),
+        [&lister](const rpc::ListRecordsRequest& r) { return lister.ListRecords(r); }, Fixed(7));
+    ASSERT_TRUE(paged.ok()) << paged.status();
+    EXPECT_THAT(Uids(paged->items), ElementsAreArray(ExpectedUidOrder(expected, order_by)))
+        << order_by;
+  }
+}
+
 TEST_F(ListerPagingTest, PageSizeMayChangeBetweenPages) {
   const std::vector<rpc::Record> expected = RecordsIn("-/results/-");
   absl::StatusOr<Paged<rpc::Record>> paged = fixture_->AllRecords(

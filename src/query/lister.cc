@@ -57,7 +57,7 @@ struct Plan {
   std::optional<std::string> cursor;  // SortSuffix of the token's last item
   int page_size = kDefaultPageSize;
   std::unique_ptr<const Filter> filter;
-  size_t ordered_scan_budget = Lister::kDefaultOrderedScanBudget;
+  Lister::Limits limits;
   std::function<bool()> cancelled;  // may be empty
 };
 
@@ -245,11 +245,9 @@ class IndexCursor : public CandidateSource {
 // The postings of several facet scopes (an `in` list, or every scope with a prefix), the key
 // ranges of a user index, or the records of one result, merged into the plan's order: read
 // whole, then served after the cursor, sorted as far as asked for. Gives up (complete() is false)
-// beyond kMaxCandidates, where walking the core index is the better plan.
+// beyond Limits::max_sorted_candidates, where walking the core index is the better plan.
 class SortedPostings : public CandidateSource {
  public:
-  static constexpr size_t kMaxCandidates = 200000;
-
   // Takes ownership of `it`, an iterator over the filter index.
   SortedPostings(rocksdb::Iterator* it, const Plan& plan, const FacetChoice& choice,
                  absl::string_view parent)
@@ -323,7 +321,7 @@ class SortedPostings : public CandidateSource {
 
   // Adds `suffix` (made of up to two parts); false once over the limit.
   bool Add(absl::string_view first, absl::string_view second = "") {
-    if (spans_.size() == kMaxCandidates) return false;
+    if (spans_.size() == plan_.limits.max_sorted_candidates) return false;
     spans_.emplace_back(arena_.size(), first.size() + second.size());
     arena_.append(first.data(), first.size());
     arena_.append(second.data(), second.size());
@@ -586,7 +584,7 @@ absl::StatusOr<std::vector<Entity>> ReadMatches(const Store& store, const Plan& 
   for (bool more = true; more && matches.size() < wanted;
        chunk = std::min<size_t>(chunk * 2, 1024)) {
     if constexpr (std::is_same_v<Entity, Record>) {
-      if (log_scan_possible && examined >= plan.ordered_scan_budget) {
+      if (log_scan_possible && examined >= plan.limits.ordered_scan_budget) {
         log_scan_possible = false;
         absl::StatusOr<std::optional<std::vector<Record>>> page =
             ReadByLogScan(store, plan, options, wanted);
@@ -664,6 +662,7 @@ absl::StatusOr<tekton::results::v1alpha2::ListResultsResponse> Lister::ListResul
   plan->names.parent = std::string(parent);
   plan->family = std::string(ResultsProjection::kName);
   plan->core_scope = parent == kWildcard ? ScopeAll() : ScopeParent(parent);
+  plan->limits = limits_;
 
   tekton::results::v1alpha2::ListResultsResponse response;
   absl::Status s = ReadPage(*store_, *plan, parent, absl::StripAsciiWhitespace(request.filter()),
@@ -683,7 +682,7 @@ absl::StatusOr<tekton::results::v1alpha2::ListRecordsResponse> Lister::ListRecor
       PlanList(request, parent, RecordOrderFields(), FilterTarget::kRecords);
   if (!plan.ok()) return plan.status();
   ScopeRecords(*scope, &*plan);
-  plan->ordered_scan_budget = ordered_scan_budget_;
+  plan->limits = limits_;
   plan->cancelled = cancelled;
 
   tekton::results::v1alpha2::ListRecordsResponse response;

@@ -28,14 +28,22 @@ inline constexpr int kMaxPageSize = 10000;
 
 class Lister {
  public:
-  // How many candidates an ordered scan evaluates before a record filter that has not filled
-  // its page is answered by one pass over the log instead (log_scan.h).
-  static constexpr size_t kDefaultOrderedScanBudget = 2000;
   // How many threads a pass over the log reads with.
   static constexpr int kScanThreads = 2;
 
-  explicit Lister(const Store* store, size_t ordered_scan_budget = kDefaultOrderedScanBudget)
-      : store_(store), ordered_scan_budget_(ordered_scan_budget) {}
+  // Where one way of reading a list gives way to another.
+  struct Limits {
+    // How many candidates an ordered scan evaluates before a record filter that has not filled
+    // its page is answered by one pass over the log instead (log_scan.h).
+    size_t ordered_scan_budget = 2000;
+    // How many candidates are gathered and sorted in memory (the postings of an `in` list or a
+    // prefix, the ranges of a user index, the records of one result) before the core
+    // projection's ordering index is walked instead.
+    size_t max_sorted_candidates = 200000;
+  };
+
+  explicit Lister(const Store* store) : Lister(store, Limits()) {}
+  Lister(const Store* store, const Limits& limits) : store_(store), limits_(limits) {}
 
   absl::StatusOr<tekton::results::v1alpha2::ListResultsResponse> ListResults(
       const tekton::results::v1alpha2::ListResultsRequest& request) const;
@@ -58,7 +66,7 @@ class Lister {
 
  private:
   const Store* store_;
-  const size_t ordered_scan_budget_;
+  const Limits limits_;
 };
 
 }  // namespace runledger
