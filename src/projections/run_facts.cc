@@ -96,39 +96,61 @@ StatusBucket BucketOfConditions(ondemand::value& conditions) {
   return bucket;
 }
 
+// The facts under the record's `metadata` object.
+void ReadMetadata(ondemand::object metadata, RunFacts* facts) {
+  constexpr std::array<std::string_view, 4> kKeys = {"namespace", "labels", "annotations",
+                                                     "creationTimestamp"};
+  ReadFields(metadata, kKeys, [&](size_t i, ondemand::value& v) {
+    switch (i) {
+      case 0:
+        facts->namespace_name = StringOf(v);
+        break;
+      case 1:
+        facts->pipeline = StringField(v, "tekton.dev/pipeline");
+        break;
+      case 2:
+        facts->repository = StringField(v, "pipelinesascode.tekton.dev/repository");
+        break;
+      case 3:
+        facts->created_micros = MicrosOf(v);
+        break;
+    }
+  });
+}
+
+// The facts under the record's `status` object.
+void ReadStatus(ondemand::object status, RunFacts* facts) {
+  constexpr std::array<std::string_view, 3> kKeys = {"startTime", "completionTime", "conditions"};
+  ReadFields(status, kKeys, [&](size_t i, ondemand::value& v) {
+    switch (i) {
+      case 0:
+        facts->started_micros = MicrosOf(v);
+        break;
+      case 1:
+        facts->completed_micros = MicrosOf(v);
+        break;
+      case 2:
+        facts->bucket = BucketOfConditions(v);
+        break;
+    }
+  });
+}
+
 // The facts in the JSON of a record, read in one pass over `doc` (the paths are in run_facts.h).
 void ReadFacts(ondemand::document& doc, RunFacts* facts) {
   doc.rewind();
   ondemand::object root;
   if (doc.get_object().get(root) != simdjson::SUCCESS) return;
-  ReadFields(root, std::array<std::string_view, 2>{"metadata", "status"},
-             [&](size_t i, ondemand::value& part) {
-               ondemand::object object;
-               if (part.get_object().get(object) != simdjson::SUCCESS) return;
-               if (i == 0) {
-                 ReadFields(object,
-                            std::array<std::string_view, 4>{"namespace", "labels", "annotations",
-                                                            "creationTimestamp"},
-                            [&](size_t j, ondemand::value& v) {
-                              if (j == 0) facts->namespace_name = StringOf(v);
-                              if (j == 1) facts->pipeline = StringField(v, "tekton.dev/pipeline");
-                              if (j == 2) {
-                                facts->repository =
-                                    StringField(v, "pipelinesascode.tekton.dev/repository");
-                              }
-                              if (j == 3) facts->created_micros = MicrosOf(v);
-                            });
-                 return;
-               }
-               ReadFields(
-                   object,
-                   std::array<std::string_view, 3>{"startTime", "completionTime", "conditions"},
-                   [&](size_t j, ondemand::value& v) {
-                     if (j == 0) facts->started_micros = MicrosOf(v);
-                     if (j == 1) facts->completed_micros = MicrosOf(v);
-                     if (j == 2) facts->bucket = BucketOfConditions(v);
-                   });
-             });
+  constexpr std::array<std::string_view, 2> kParts = {"metadata", "status"};
+  ReadFields(root, kParts, [&](size_t i, ondemand::value& part) {
+    ondemand::object object;
+    if (part.get_object().get(object) != simdjson::SUCCESS) return;
+    if (i == 0) {
+      ReadMetadata(object, facts);
+    } else {
+      ReadStatus(object, facts);
+    }
+  });
 }
 
 // The digits text[pos, pos + n) as a number; nullopt if any is not a digit.

@@ -7,6 +7,7 @@
 #include "src/common/names.h"
 #include "src/common/time_util.h"
 #include "src/query/cel/parser.h"
+#include "src/query/cel/string_view_compat.h"
 #include "src/query/filter_env_constants.h"
 
 namespace runledger {
@@ -133,20 +134,18 @@ absl::StatusOr<std::unique_ptr<const Filter>> Filter::Compile(std::string_view t
 
 bool Filter::Matches(const RecordView& record) const {
   thread_local JsonDocument data;
-  data.Bind(std::string_view(record.data.data(), record.data.size()));
+  data.Bind(cel::FromAbsl(record.data));
   return Matches(record, data);
 }
 
 bool Filter::Matches(const RecordView& record, const JsonDocument& data) const {
   RecordNameView name;
   if (!SplitStoredRecordName(record.name, &name)) return false;
-  // CEL values take std::string_view, which Debian's abseil does not alias.
-  const auto std_view = [](absl::string_view v) { return std::string_view(v.data(), v.size()); };
   Value slots[kRecordSlots];
-  slots[kRecordParent] = Value::StringView(std_view(name.parent));
-  slots[kResultName] = Value::StringView(std_view(name.result));
-  slots[kRecordName] = Value::StringView(std_view(name.record));
-  slots[kDataType] = Value::StringView(std_view(record.data_type));
+  slots[kRecordParent] = Value::StringView(cel::FromAbsl(name.parent));
+  slots[kResultName] = Value::StringView(cel::FromAbsl(name.result));
+  slots[kRecordName] = Value::StringView(cel::FromAbsl(name.record));
+  slots[kDataType] = Value::StringView(cel::FromAbsl(record.data_type));
   slots[kData] = data.root();
   return IsTrue(program_.Evaluate(absl::MakeConstSpan(slots)));
 }

@@ -4,12 +4,12 @@
 #include <atomic>
 #include <memory>
 #include <optional>
-#include <string_view>
 #include <thread>
 #include <vector>
 
 #include "src/log/event_log.h"
 #include "src/log/event_view.h"
+#include "src/query/cel/string_view_compat.h"
 #include "src/query/json_value.h"
 
 namespace runledger {
@@ -58,11 +58,11 @@ class RangeScan {
       if (latest == false) continue;
       if (request_.filter != nullptr) {
         // Parsed once, in place in the event's bytes, for the filter and then the visitor.
-        json_.Bind(ToStd(view.record.data), ToStd(event));
+        json_.Bind(cel::FromAbsl(view.record.data), cel::FromAbsl(event));
         if (!request_.filter->Matches(view.record, json_)) continue;
         view.record.parsed_data = json_.parsed();
       }
-      if (!latest && !IsLatestInHistory(view.name, sequence)) continue;
+      if (!latest.has_value() && !IsLatestInHistory(view.name, sequence)) continue;
       if (!visit_(thread, view.record, event)) stop_->store(true);
     }
     if (!history_->status().ok()) return FromRocks(history_->status());
@@ -70,8 +70,6 @@ class RangeScan {
   }
 
  private:
-  static std::string_view ToStd(absl::string_view v) { return {v.data(), v.size()}; }
-
   // Whether event `sequence` was still its entity's latest at the pass's head, when the
   // successor table can tell.
   std::optional<bool> KnownLatest(uint64_t sequence) const {

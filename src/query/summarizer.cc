@@ -605,8 +605,9 @@ absl::Status Summarizer::Summarize(const api::RecordListSummaryRequest& request,
   }
   Sort(*query, &rows);
   summary->mutable_summary()->Reserve(static_cast<int>(rows.size()));
-  for (const auto& [group, aggregate] : rows)
+  for (const auto& [group, aggregate] : rows) {
     FillRow(*query, group, aggregate, summary->add_summary());
+  }
   return absl::OkStatus();
 }
 
