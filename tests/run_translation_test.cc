@@ -277,6 +277,12 @@ TEST(RunTranslationTest, AnnotationPatchSetsOnlyWhatIsMissing) {
 
 // --- The real objects of ../shared/fixtures/tekton. ---
 
+// The member `key` of `object`, or an empty object when it has none. (A const json's operator[]
+// on a missing key is undefined behaviour: it read past the object and crashed now and then.)
+json Member(const json& object, const std::string& key) {
+  return object.value(key, json::object());
+}
+
 class RunTranslationFixturesTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -315,7 +321,7 @@ TEST_F(RunTranslationFixturesTest, EveryObjectTranslates) {
     EXPECT_EQ(json::parse(run.upsert.record().data().value()), object);
     EXPECT_EQ(run.top_level, !object["metadata"].contains("ownerReferences"));
     EXPECT_EQ(run.upsert.result().has_summary(), run.top_level);
-    if (!run.top_level || !object["metadata"]["annotations"].contains(kRecordAnnotation)) {
+    if (!run.top_level || !Member(object["metadata"], "annotations").contains(kRecordAnnotation)) {
       EXPECT_EQ(run.upsert.record().name(), run.upsert.result().name() + "/records/" + uid);
     }
     EXPECT_EQ(run.upsert.result().name().substr(0, ns.size() + 9), ns + "/results/");
@@ -351,8 +357,8 @@ TEST_F(RunTranslationFixturesTest, FamiliesShareOneResult) {
     }
     // Grouped by the PipelineRun's uid unless a trigger event id or an annotation says otherwise.
     const json& metadata = objects_[family[0]]["metadata"];
-    if (!metadata["labels"].contains(kTriggersEventIdLabel) &&
-        !metadata["annotations"].contains(kResultAnnotation)) {
+    if (!Member(metadata, "labels").contains(kTriggersEventIdLabel) &&
+        !Member(metadata, "annotations").contains(kResultAnnotation)) {
       EXPECT_EQ(result, metadata["namespace"].get<std::string>() + "/results/" + parent_uid);
     }
   }
